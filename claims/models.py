@@ -1,0 +1,705 @@
+"""What was asserted, by whom, through whom, with what numbers, and who denied it."""
+
+import re
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import F, Q
+
+from sources.models import Source, country_code
+from sources.partial_dates import (
+    PRECISION_HELP,
+    PartialDateAccessor,
+    Precision,
+    clean_partial_date,
+    partial_date_constraints,
+)
+
+
+class PublicationState(models.TextChoices):
+    DRAFT = "draft", "draft"
+    IN_REVIEW = "in_review", "in review"
+    PUBLISHED = "published", "published"
+
+
+STATE_HELP = (
+    "Draft: work in progress, seen only in the admin. In review: ready for an editor. "
+    "Published: visible to every reader. Only editors may publish."
+)
+
+
+class PublishedQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(state=PublicationState.PUBLISHED)
+
+
+class ActorKind(models.TextChoices):
+    STATE = "state", "state"
+    GOVERNMENT_BODY = "government_body", "government body"
+    AGENCY = "agency", "agency"
+    MILITARY = "military", "military"
+    LEGISLATURE = "legislature", "legislature"
+    PERSON = "person", "person"
+    INTERNATIONAL_ORGANISATION = "international_organisation", "international organisation"
+    MEDIA = "media", "media"
+    COMPANY = "company", "company"
+    OTHER = "other", "other"
+
+
+class Actor(models.Model):
+    Kind = ActorKind
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=100)
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    country = models.CharField(
+        max_length=2, blank=True, validators=[country_code], help_text="ISO 3166-1 alpha-2 code, e.g. KR."
+    )
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        help_text="The body this actor belongs to: the NIS is part of South Korea's government.",
+    )
+    description = models.TextField(blank=True)
+    track_record = models.TextField(
+        blank=True,
+        help_text="What is known of this actor's record as a claimant, with its source: "
+        "'The agency has a mixed record on tracking developments in North Korea (AP, 1 November 2023).'",
+    )
+    wikidata_id = models.CharField(
+        "Wikidata ID",
+        max_length=20,
+        blank=True,
+        validators=[RegexValidator(r"^Q[1-9]\d*$", "A Wikidata ID looks like Q423.")],
+    )
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["slug"], name="actor_slug_unique"),
+            models.CheckConstraint(condition=Q(kind__in=ActorKind.values), name="actor_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(wikidata_id="") | Q(wikidata_id__startswith="Q"), name="actor_wikidata_id_format"
+            ),
+            models.CheckConstraint(condition=~Q(parent=F("pk")), name="actor_not_own_parent"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return f"/actors/{self.slug}/"
+
+    def clean(self):
+        if self.pk and self.parent_id == self.pk:
+            raise ValidationError({"parent": "An actor cannot be its own parent."})
+
+
+class ActorAlias(models.Model):
+    """Another name readers search by: DPRK, Pyongyang, 북한."""
+
+    actor = models.ForeignKey(Actor, on_delete=models.CASCADE, related_name="aliases")
+    name = models.CharField(max_length=200)
+    language = models.CharField(max_length=35, blank=True, help_text="BCP 47 tag when not English: ko, ru.")
+
+    class Meta:
+        ordering = ["actor", "name"]
+        verbose_name_plural = "actor aliases"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["actor", "name"],
+                name="actor_alias_unique",
+                violation_error_message="This actor already has that alias.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return self.actor.get_absolute_url()
+
+
+class Topic(models.Model):
+    """A story that groups claims: "North Korean munitions for Russia"."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=100)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["slug"], name="topic_slug_unique")]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return f"/topics/{self.slug}/"
+
+
+class MaterielCategory(models.TextChoices):
+    ARTILLERY_AMMUNITION = "artillery_ammunition", "artillery ammunition"
+    ROCKET_ARTILLERY = "rocket_artillery", "rocket artillery"
+    BALLISTIC_MISSILE = "ballistic_missile", "ballistic missile"
+    ANTI_TANK_MISSILE = "anti_tank_missile", "anti-tank missile"
+    SMALL_ARMS = "small_arms", "small arms"
+    MORTAR = "mortar", "mortar"
+    AIRCRAFT = "aircraft", "aircraft"
+    AIR_DEFENCE = "air_defence", "air defence"
+    SPACE_TECHNOLOGY = "space_technology", "space technology"
+    NUCLEAR_TECHNOLOGY = "nuclear_technology", "nuclear technology"
+    OTHER = "other", "other"
+
+
+class Materiel(models.Model):
+    """An equipment type, from broad (artillery ammunition) to narrow (152 mm shell)."""
+
+    Category = MaterielCategory
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=100)
+    category = models.CharField(max_length=30, choices=Category.choices)
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children",
+        help_text="The broader type: 'artillery shell' for '152 mm shell'.",
+    )
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "materiel"
+        constraints = [
+            models.UniqueConstraint(fields=["slug"], name="materiel_slug_unique"),
+            models.CheckConstraint(condition=Q(category__in=MaterielCategory.values), name="materiel_category_valid"),
+            models.CheckConstraint(condition=~Q(parent=F("pk")), name="materiel_not_own_parent"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return f"/materiel/{self.slug}/"
+
+    def clean(self):
+        if self.pk and self.parent_id == self.pk:
+            raise ValidationError({"parent": "A materiel type cannot be its own parent."})
+
+
+class ClaimCertainty(models.TextChoices):
+    STATED_AS_FACT = "fact", "stated as fact"
+    PROBABLE = "probable", "probable (likely, believes)"
+    POSSIBLE = "possible", "possible (signs, may, could)"
+    UNCLEAR = "unclear", "unclear"
+
+
+class ClaimStatus(models.TextChoices):
+    REPORTED = "reported", "reported"
+    CORROBORATED = "corroborated", "corroborated"
+    DISPUTED = "disputed", "disputed"
+    CONFIRMED = "confirmed", "confirmed"
+    REFUTED = "refuted", "refuted"
+    RETRACTED = "retracted", "retracted"
+    SUPERSEDED = "superseded", "superseded"
+
+
+class ClaimLikelihood(models.TextChoices):
+    """ICD 203 expressions of likelihood, with their probability ranges."""
+
+    ALMOST_NO_CHANCE = "almost_no_chance", "almost no chance (1-5%)"
+    VERY_UNLIKELY = "very_unlikely", "very unlikely (5-20%)"
+    UNLIKELY = "unlikely", "unlikely (20-45%)"
+    ROUGHLY_EVEN = "roughly_even", "roughly even chance (45-55%)"
+    LIKELY = "likely", "likely (55-80%)"
+    VERY_LIKELY = "very_likely", "very likely (80-95%)"
+    ALMOST_CERTAIN = "almost_certain", "almost certain (95-99%)"
+
+
+class ClaimConfidence(models.TextChoices):
+    LOW = "low", "low"
+    MODERATE = "moderate", "moderate"
+    HIGH = "high", "high"
+
+
+class Claim(models.Model):
+    Certainty = ClaimCertainty
+
+    Status = ClaimStatus
+
+    Likelihood = ClaimLikelihood
+
+    Confidence = ClaimConfidence
+
+    slug = models.SlugField(max_length=150)
+    proposition = models.TextField(
+        help_text="One sentence: what was asserted, in neutral words, with the claimant's hedge kept "
+        "('NIS believes North Korea shipped ...'). Figures go in the quantities below as well."
+    )
+    made_on = models.DateField("made", null=True, blank=True, help_text="When the claim was first asserted.")
+    made_precision = models.CharField(max_length=5, choices=Precision.choices, blank=True, help_text=PRECISION_HELP)
+    period_start_on = models.DateField(
+        "period start", null=True, blank=True, help_text="Start of the period the claim covers: 'since August'."
+    )
+    period_start_precision = models.CharField(max_length=5, choices=Precision.choices, blank=True)
+    period_end_on = models.DateField(
+        "period end", null=True, blank=True, help_text="End of the covered period; blank when open-ended."
+    )
+    period_end_precision = models.CharField(max_length=5, choices=Precision.choices, blank=True)
+    certainty = models.CharField(
+        "claimant's certainty",
+        max_length=10,
+        choices=Certainty.choices,
+        default=Certainty.UNCLEAR,
+        help_text="How sure the claimant said it was, as worded: stated as fact; probable ('likely', "
+        "'believes'); possible ('signs', 'may'); unclear. This is the claimant's hedge, not ours.",
+    )
+    hedge = models.CharField(
+        "hedge as worded", max_length=100, blank=True, help_text="The claimant's own hedging word(s): 'likely', 'signs'."
+    )
+    status = models.CharField(
+        max_length=15,
+        choices=Status.choices,
+        default=Status.REPORTED,
+        help_text="Our assessment of where the claim stands. Reported: made, not yet checked. "
+        "Corroborated: supported by an independent origin. Disputed: credibly denied or contradicted. "
+        "Confirmed: established. Refuted: shown false. Retracted: withdrawn by the claimant. "
+        "Superseded: replaced by a newer claim (link it). Nothing is deleted to express doubt.",
+    )
+    likelihood = models.CharField(
+        max_length=20,
+        choices=Likelihood.choices,
+        blank=True,
+        help_text="Optional analytic judgement in ICD 203 terms: how likely we judge the claim to be true.",
+    )
+    confidence = models.CharField(
+        max_length=10,
+        choices=Confidence.choices,
+        blank=True,
+        help_text="Our confidence in that judgement (ICD 203): low, moderate or high, from the quality of the evidence.",
+    )
+    credibility = models.PositiveSmallIntegerField(
+        "information credibility",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(6)],
+        help_text="Admiralty grade of the information: 1 confirmed by other sources, 2 probably true, "
+        "3 possibly true, 4 doubtful, 5 improbable, 6 truth cannot be judged.",
+    )
+    subjects = models.ManyToManyField(
+        "Actor", related_name="claims_about", blank=True, help_text="The actors the claim is about."
+    )
+    topics = models.ManyToManyField("Topic", related_name="claims", blank=True)
+    materiel = models.ManyToManyField(
+        "Materiel", related_name="claims", blank=True, help_text="Equipment the claim concerns, counted or not."
+    )
+    notes = models.TextField(blank=True, help_text="Analysts' notes; shown to readers.")
+    state = models.CharField(
+        max_length=10, choices=PublicationState.choices, default=PublicationState.DRAFT, help_text=STATE_HELP
+    )
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField("recorded", auto_now_add=True)
+    updated_at = models.DateTimeField("revised", auto_now=True)
+
+    made = PartialDateAccessor("made_on", "made_precision")
+    period_start = PartialDateAccessor("period_start_on", "period_start_precision")
+    period_end = PartialDateAccessor("period_end_on", "period_end_precision")
+
+    objects = PublishedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-made_on", "slug"]
+        permissions = [("publish_claim", "Can publish or unpublish claims")]
+        constraints = [
+            models.UniqueConstraint(fields=["slug"], name="claim_slug_unique"),
+            models.CheckConstraint(condition=Q(certainty__in=ClaimCertainty.values), name="claim_certainty_valid"),
+            models.CheckConstraint(condition=Q(status__in=ClaimStatus.values), name="claim_status_valid"),
+            models.CheckConstraint(
+                condition=Q(likelihood="") | Q(likelihood__in=ClaimLikelihood.values), name="claim_likelihood_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(confidence="") | Q(confidence__in=ClaimConfidence.values), name="claim_confidence_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(credibility__isnull=True) | Q(credibility__gte=1, credibility__lte=6),
+                name="claim_credibility_1_to_6",
+                violation_error_message="Information credibility is graded 1 to 6.",
+            ),
+            models.CheckConstraint(condition=Q(state__in=PublicationState.values), name="claim_state_valid"),
+            models.CheckConstraint(
+                condition=Q(period_start_on__isnull=True)
+                | Q(period_end_on__isnull=True)
+                | Q(period_start_on__lte=F("period_end_on")),
+                name="claim_period_in_order",
+                violation_error_message="The covered period must start before it ends.",
+            ),
+            *partial_date_constraints("claim", "made_on", "made_precision"),
+            *partial_date_constraints("claim", "period_start_on", "period_start_precision"),
+            *partial_date_constraints("claim", "period_end_on", "period_end_precision"),
+        ]
+
+    def __str__(self):
+        return self.proposition if len(self.proposition) <= 90 else self.proposition[:89] + "…"
+
+    def get_absolute_url(self):
+        return f"/claims/{self.slug}/"
+
+    def clean(self):
+        clean_partial_date(self, "made_on", "made_precision")
+        clean_partial_date(self, "period_start_on", "period_start_precision")
+        clean_partial_date(self, "period_end_on", "period_end_precision")
+        if self.period_start_on and self.period_end_on and self.period_start_on > self.period_end_on:
+            raise ValidationError({"period_end_on": "The covered period must start before it ends."})
+
+
+class AttributionRole(models.TextChoices):
+    ORIGINATOR = "originator", "originator"
+    RELAY = "relay", "relay"
+    ENDORSER = "endorser", "endorser"
+
+
+class Attribution(models.Model):
+    """One link in the relay chain by which a claim reached the public.
+
+    NIS (originator, closed-door briefing) -> Yoo Sang-bum (relay, told reporters).
+    The outlet that reported it is not a link here: it is a citation.
+    """
+
+    Role = AttributionRole
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="attributions")
+    position = models.PositiveSmallIntegerField(
+        default=1, help_text="Place in the chain, from the origin (1) towards the public."
+    )
+    actor = models.ForeignKey(Actor, on_delete=models.PROTECT, related_name="attributions")
+    role = models.CharField(
+        max_length=10,
+        choices=Role.choices,
+        help_text="Originator: first asserted it. Relay: passed it on (a lawmaker briefing reporters). "
+        "Endorser: adopted it as their own (a government repeating an ally's finding).",
+    )
+    channel = models.CharField(
+        max_length=200, blank=True, help_text="How it was passed on: 'closed-door briefing to lawmakers'."
+    )
+    date_on = models.DateField("date", null=True, blank=True)
+    date_precision = models.CharField(max_length=5, choices=Precision.choices, blank=True, help_text=PRECISION_HELP)
+
+    date = PartialDateAccessor("date_on", "date_precision")
+
+    class Meta:
+        ordering = ["claim", "position"]
+        verbose_name = "relay chain link"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["claim", "position"],
+                name="attribution_position_unique",
+                violation_error_message="Two links of this chain have the same position.",
+            ),
+            models.CheckConstraint(condition=Q(role__in=AttributionRole.values), name="attribution_role_valid"),
+            models.CheckConstraint(condition=Q(position__gte=1), name="attribution_position_from_1"),
+            *partial_date_constraints("attribution", "date_on", "date_precision"),
+        ]
+
+    def __str__(self):
+        return f"{self.position}. {self.actor} ({self.get_role_display()})"
+
+    def get_absolute_url(self):
+        return self.claim.get_absolute_url()
+
+    def clean(self):
+        clean_partial_date(self, "date_on", "date_precision")
+
+
+class QuantityComparator(models.TextChoices):
+    EXACT = "exact", "exactly"
+    ABOUT = "about", "about"
+    AT_LEAST = "at_least", "at least"
+    MORE_THAN = "more_than", "more than"
+    AT_MOST = "at_most", "at most"
+    LESS_THAN = "less_than", "less than"
+    BETWEEN = "between", "between"
+    UNSPECIFIED = "unspecified", "an unspecified number of"
+
+
+class Quantity(models.Model):
+    """A figure as the claimant worded it: "more than a million artillery shells" is
+    comparator 'more than', low 1,000,000, item 'artillery shells', never a bare number."""
+
+    Comparator = QuantityComparator
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="quantities")
+    position = models.PositiveSmallIntegerField(default=1)
+    as_worded = models.CharField(
+        max_length=300, blank=True, help_text="The figure exactly as the source words it: 'more than a million'."
+    )
+    comparator = models.CharField(
+        max_length=12,
+        choices=Comparator.choices,
+        help_text="Between needs low and high; unspecified needs neither; every other comparator needs low only.",
+    )
+    low = models.DecimalField(max_digits=20, decimal_places=2, null=True, blank=True)
+    high = models.DecimalField(max_digits=20, decimal_places=2, null=True, blank=True)
+    unit = models.CharField(
+        max_length=100, blank=True, help_text="What is counted when it is not the item itself: 'months of supply'."
+    )
+    item = models.CharField(max_length=300, help_text="What is counted: 'containers of military equipment and munitions'.")
+    materiel = models.ForeignKey(Materiel, on_delete=models.PROTECT, null=True, blank=True, related_name="quantities")
+    as_of_on = models.DateField("as of", null=True, blank=True)
+    as_of_precision = models.CharField(max_length=5, choices=Precision.choices, blank=True, help_text=PRECISION_HELP)
+
+    as_of = PartialDateAccessor("as_of_on", "as_of_precision")
+
+    class Meta:
+        ordering = ["claim", "position", "pk"]
+        verbose_name_plural = "quantities"
+        constraints = [
+            models.CheckConstraint(condition=Q(comparator__in=QuantityComparator.values), name="quantity_comparator_valid"),
+            models.CheckConstraint(
+                condition=~Q(comparator="unspecified") | Q(low__isnull=True, high__isnull=True),
+                name="quantity_unspecified_has_no_numbers",
+                violation_error_message="An unspecified quantity has no numbers.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(comparator="between") | Q(low__isnull=False, high__isnull=False, low__lte=F("high")),
+                name="quantity_between_has_low_le_high",
+                violation_error_message="'Between' needs a low and a high figure, low not above high.",
+            ),
+            models.CheckConstraint(
+                condition=Q(comparator__in=["between", "unspecified"]) | Q(low__isnull=False, high__isnull=True),
+                name="quantity_single_bound_has_low_only",
+                violation_error_message="This comparator takes one figure, in 'low'.",
+            ),
+            models.CheckConstraint(
+                condition=Q(low__isnull=True) | Q(low__gte=0), name="quantity_low_not_negative"
+            ),
+            *partial_date_constraints("quantity", "as_of_on", "as_of_precision"),
+        ]
+
+    def __str__(self):
+        return self.as_worded or self.describe()
+
+    def get_absolute_url(self):
+        return self.claim.get_absolute_url()
+
+    def describe(self) -> str:
+        """Normalised reading: 'more than 1,000,000 artillery shells'."""
+        def number(value):
+            return f"{value:,.2f}".rstrip("0").rstrip(".")
+
+        what = f"{self.unit} of {self.item}" if self.unit else self.item
+        if self.comparator == self.Comparator.UNSPECIFIED:
+            return f"an unspecified number of {what}"
+        if self.comparator == self.Comparator.BETWEEN:
+            return f"between {number(self.low)} and {number(self.high)} {what}"
+        prefix = "" if self.comparator == self.Comparator.EXACT else f"{self.get_comparator_display()} "
+        return f"{prefix}{number(self.low)} {what}" if self.low is not None else what
+
+    def clean(self):
+        clean_partial_date(self, "as_of_on", "as_of_precision")
+        if self.comparator == self.Comparator.UNSPECIFIED:
+            errors = {f: "An unspecified quantity has no numbers." for f in ("low", "high") if getattr(self, f) is not None}
+        elif self.comparator == self.Comparator.BETWEEN:
+            errors = {f: "'Between' needs a low and a high figure." for f in ("low", "high") if getattr(self, f) is None}
+            if not errors and self.low > self.high:
+                errors = {"high": "The high figure is below the low one."}
+        else:
+            errors = {}
+            if self.low is None:
+                errors["low"] = "This comparator needs a figure in 'low'."
+            if self.high is not None:
+                errors["high"] = "Only 'between' takes a high figure."
+        if self.low is not None and self.low < 0:
+            errors.setdefault("low", "A quantity cannot be negative.")
+        if errors:
+            raise ValidationError(errors)
+
+
+_WHITESPACE = re.compile(r"\s+")
+
+
+def _squash(text: str) -> str:
+    # Curly quotes and runs of whitespace differ between copies of the same words.
+    text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"').replace("\u201d", '"')
+    return _WHITESPACE.sub(" ", text).strip().casefold()
+
+
+class CitationStance(models.TextChoices):
+    REPORTS = "reports", "reports"
+    CORROBORATES = "corroborates", "corroborates"
+    DISPUTES = "disputes", "disputes"
+
+
+class Citation(models.Model):
+    """Where a source says it: the exact quote, findable again (W3C TextQuoteSelector)."""
+
+    Stance = CitationStance
+
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="%(class)ss")
+    position = models.PositiveSmallIntegerField(default=1)
+    quote = models.TextField(
+        blank=True, help_text="The words exactly as they stand in the source, in its language."
+    )
+    quote_prefix = models.CharField(
+        max_length=200, blank=True, help_text="A few words just before the quote, to find it again."
+    )
+    quote_suffix = models.CharField(max_length=200, blank=True, help_text="A few words just after the quote.")
+    translation = models.TextField(blank=True, help_text="English translation, when the quote is in another language.")
+    locator = models.CharField(max_length=100, blank=True, help_text="Where in the source: 'para. 4', '01:23:10'.")
+    stance = models.CharField(max_length=15, choices=Stance.choices, default=Stance.REPORTS)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["position", "pk"]
+
+    def get_absolute_url(self):
+        return self.source.get_absolute_url()
+
+    @property
+    def quote_found(self) -> bool | None:
+        """True if the quote appears in the source's stored text, False if it no longer
+        does (flag it), None when there is no text or no quote to check."""
+        if not self.quote or not self.source.text:
+            return None
+        return _squash(self.quote) in _squash(self.source.text)
+
+
+class ClaimCitation(Citation):
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="citations")
+
+    class Meta(Citation.Meta):
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(stance__in=CitationStance.values), name="claimcitation_stance_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.source.title}: “{self.quote[:60]}”"
+
+
+class DenialKind(models.TextChoices):
+    CATEGORICAL = "categorical", "categorical denial"
+    DISMISSAL = "dismissal", "dismissal ('baseless', 'rumours')"
+    PARTIAL = "partial", "partial denial"
+    NON_DENIAL = "non_denial", "non-denial"
+    COUNTER_CLAIM = "counter_claim", "counter-claim"
+
+
+class Denial(models.Model):
+    Kind = DenialKind
+
+    slug = models.SlugField(max_length=150)
+    statement = models.TextField(help_text="One sentence: what was denied, and by whom, as reported.")
+    deniers = models.ManyToManyField(Actor, related_name="denials", help_text="Who denied.")
+    made_on = models.DateField("made", null=True, blank=True)
+    made_precision = models.CharField(max_length=5, choices=Precision.choices, blank=True, help_text=PRECISION_HELP)
+    kind = models.CharField(
+        max_length=15,
+        choices=Kind.choices,
+        help_text="Categorical: 'we did not'. Dismissal: 'baseless', 'rumours'. Partial: denies part. "
+        "Non-denial: answers without denying. Counter-claim: accuses back.",
+    )
+    channel = models.CharField(max_length=200, blank=True, help_text="'press conference in Pyongyang'.")
+    claims = models.ManyToManyField(
+        Claim,
+        related_name="denials",
+        blank=True,
+        help_text="Every claim this denial answers: 'both governments dismissed the accusations' answers several.",
+    )
+    notes = models.TextField(blank=True)
+    state = models.CharField(
+        max_length=10, choices=PublicationState.choices, default=PublicationState.DRAFT, help_text=STATE_HELP
+    )
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField("recorded", auto_now_add=True)
+    updated_at = models.DateTimeField("revised", auto_now=True)
+
+    made = PartialDateAccessor("made_on", "made_precision")
+
+    objects = PublishedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-made_on", "slug"]
+        permissions = [("publish_denial", "Can publish or unpublish denials")]
+        constraints = [
+            models.UniqueConstraint(fields=["slug"], name="denial_slug_unique"),
+            models.CheckConstraint(condition=Q(kind__in=DenialKind.values), name="denial_kind_valid"),
+            models.CheckConstraint(condition=Q(state__in=PublicationState.values), name="denial_state_valid"),
+            *partial_date_constraints("denial", "made_on", "made_precision"),
+        ]
+
+    def __str__(self):
+        return self.statement if len(self.statement) <= 90 else self.statement[:89] + "…"
+
+    def get_absolute_url(self):
+        return f"/denials/{self.slug}/"
+
+    def clean(self):
+        clean_partial_date(self, "made_on", "made_precision")
+
+
+class DenialCitation(Citation):
+    denial = models.ForeignKey(Denial, on_delete=models.CASCADE, related_name="citations")
+
+    class Meta(Citation.Meta):
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(stance__in=CitationStance.values), name="denialcitation_stance_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.source.title}: “{self.quote[:60]}”"
+
+
+class ClaimLinkKind(models.TextChoices):
+    DERIVED_FROM = "derived_from", "derived from"
+    CORROBORATES = "corroborates", "corroborates"
+    CONTRADICTS = "contradicts", "contradicts"
+    REVISES = "revises", "revises"
+    SUPERSEDES = "supersedes", "supersedes"
+    SAME_AS = "same_as", "same as"
+
+
+class ClaimLink(models.Model):
+    Kind = ClaimLinkKind
+
+    from_claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="links_out")
+    to_claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="links_in")
+    kind = models.CharField(
+        max_length=15,
+        choices=Kind.choices,
+        help_text="Read as '<this claim> <kind> <other claim>': 'two months' worth' is derived from "
+        "'more than a million shells'.",
+    )
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["from_claim", "kind", "to_claim"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["from_claim", "to_claim", "kind"],
+                name="claimlink_unique",
+                violation_error_message="This link already exists.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(from_claim=F("to_claim")),
+                name="claimlink_not_to_itself",
+                violation_error_message="A claim cannot be linked to itself.",
+            ),
+            models.CheckConstraint(condition=Q(kind__in=ClaimLinkKind.values), name="claimlink_kind_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.from_claim.slug} {self.get_kind_display()} {self.to_claim.slug}"
+
+    def get_absolute_url(self):
+        return self.from_claim.get_absolute_url()
+
+    def clean(self):
+        if self.from_claim_id and self.from_claim_id == self.to_claim_id:
+            raise ValidationError({"to_claim": "A claim cannot be linked to itself."})

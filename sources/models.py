@@ -1,0 +1,277 @@
+"""Where information comes from: outlets, the documents they publish, and how one
+document derives from another. This app knows nothing about claims."""
+
+import hashlib
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator, URLValidator
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Length, Lower
+from django.db.models.lookups import Exact
+
+from sources.partial_dates import (
+    PRECISION_HELP,
+    PartialDateAccessor,
+    Precision,
+    clean_partial_date,
+    partial_date_constraints,
+)
+
+country_code = RegexValidator(r"^[A-Z]{2}$", "Use an ISO 3166-1 alpha-2 code in capitals, such as KR or RU.")
+http_url = URLValidator(schemes=["http", "https"])
+
+
+class Reliability(models.TextChoices):
+    """NATO Admiralty code, source reliability."""
+
+    A = "A", "A: completely reliable"
+    B = "B", "B: usually reliable"
+    C = "C", "C: fairly reliable"
+    D = "D", "D: not usually reliable"
+    E = "E", "E: unreliable"
+    F = "F", "F: reliability cannot be judged"
+
+
+RELIABILITY_HELP = (
+    "NATO Admiralty grade of the source's reliability, judged on its track record: "
+    "A completely reliable, B usually reliable, C fairly reliable, D not usually reliable, "
+    "E unreliable, F cannot be judged (new or unknown). It grades the messenger, not the message."
+)
+
+
+def normalize_url(url: str) -> str:
+    """Lower-case scheme and host, drop the fragment and utm_* tracking parameters.
+
+    Two links to the same document then compare equal, so the unique constraint on
+    Source.url catches duplicates that differ only in tracking noise.
+    """
+    if not url:
+        return ""
+    parts = urlsplit(url.strip())
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not k.lower().startswith("utm_")]
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path or "/", urlencode(query), ""))
+
+
+class OutletKind(models.TextChoices):
+    WIRE_AGENCY = "wire_agency", "wire agency"
+    NEWSPAPER = "newspaper", "newspaper"
+    BROADCASTER = "broadcaster", "broadcaster"
+    GOVERNMENT = "government", "government"
+    INTERGOVERNMENTAL = "intergovernmental", "intergovernmental organisation"
+    THINK_TANK = "think_tank", "think tank"
+    AGGREGATOR = "aggregator", "aggregator"
+    CONTENT_FARM = "content_farm", "content farm"
+    SOCIAL_PLATFORM = "social_platform", "social platform"
+    OTHER = "other", "other"
+
+
+class Outlet(models.Model):
+    Kind = OutletKind
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=100, help_text="Stable part of the outlet's public URL.")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    domain = models.CharField(
+        max_length=253,
+        blank=True,
+        help_text="Web domain without scheme or path, e.g. apnews.com. Leave blank when unknown.",
+    )
+    country = models.CharField(
+        max_length=2, blank=True, validators=[country_code], help_text="ISO 3166-1 alpha-2 code, e.g. US."
+    )
+    reliability = models.CharField(
+        max_length=1, choices=Reliability.choices, default=Reliability.F, help_text=RELIABILITY_HELP
+    )
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["slug"], name="outlet_slug_unique"),
+            models.UniqueConstraint(
+                fields=["domain"],
+                condition=~Q(domain=""),
+                name="outlet_domain_unique",
+                violation_error_message="Another outlet already has this domain.",
+            ),
+            models.CheckConstraint(
+                condition=Q(domain=Lower("domain")) & ~Q(domain__contains="/"),
+                name="outlet_domain_is_bare_lowercase",
+                violation_error_message="Give the domain in lower case, without scheme or path: apnews.com.",
+            ),
+            models.CheckConstraint(condition=Q(kind__in=OutletKind.values), name="outlet_kind_valid"),
+            models.CheckConstraint(condition=Q(reliability__in=Reliability.values), name="outlet_reliability_valid"),
+            models.CheckConstraint(condition=Q(country="") | Q(Exact(Length("country"), 2)), name="outlet_country_is_two_letters"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return f"/outlets/{self.slug}/"
+
+    def clean(self):
+        self.domain = self.domain.strip().lower()
+
+
+class SourceKind(models.TextChoices):
+    ARTICLE = "article", "article"
+    WIRE_STORY = "wire_story", "wire story"
+    STATEMENT = "statement", "statement"
+    BRIEFING = "briefing", "briefing"
+    TRANSCRIPT = "transcript", "transcript"
+    REPORT = "report", "report"
+    SOCIAL_POST = "social_post", "social post"
+    VIDEO = "video", "video"
+    IMAGE = "image", "image"
+    OTHER = "other", "other"
+
+
+class Source(models.Model):
+    Kind = SourceKind
+
+    outlet = models.ForeignKey(Outlet, on_delete=models.PROTECT, related_name="sources")
+    title = models.CharField(max_length=500, help_text="The headline or title as published.")
+    slug = models.SlugField(max_length=150, help_text="Stable part of the source's public URL.")
+    url = models.CharField(
+        "URL",
+        max_length=2000,
+        blank=True,
+        validators=[http_url],
+        help_text="Where the document is published (http or https). Stored normalised: lower-case host, "
+        "no #fragment, no utm_* tracking parameters. Leave blank when the document has no known address.",
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.ARTICLE)
+    authors = models.TextField(blank=True, help_text="One author per line, as credited: 'Kim Hyung-jin'.")
+    language = models.CharField(
+        max_length=35, default="en", help_text="BCP 47 language tag of the document: en, ko, ru, zh-Hant."
+    )
+    published_on = models.DateField("published", null=True, blank=True, help_text="The date the document itself gives.")
+    published_precision = models.CharField(
+        max_length=5, choices=Precision.choices, blank=True, help_text=PRECISION_HELP
+    )
+    retrieved_at = models.DateTimeField(null=True, blank=True, help_text="When an analyst last read the document.")
+    archive_url = models.CharField(
+        "archive URL", max_length=2000, blank=True, validators=[http_url], help_text="A snapshot, e.g. on the Wayback Machine."
+    )
+    text = models.TextField(
+        blank=True, help_text="Plain-text snapshot of the document. Quotes are checked against it."
+    )
+    text_sha256 = models.CharField("text SHA-256", max_length=64, blank=True, editable=False)
+    reliability_override = models.CharField(
+        max_length=1,
+        choices=Reliability.choices,
+        blank=True,
+        help_text="Grade this document differently from its outlet's usual grade. " + RELIABILITY_HELP,
+    )
+    notes = models.TextField(blank=True)
+
+    published = PartialDateAccessor("published_on", "published_precision")
+
+    class Meta:
+        ordering = ["-published_on", "title"]
+        constraints = [
+            models.UniqueConstraint(fields=["slug"], name="source_slug_unique"),
+            models.UniqueConstraint(
+                fields=["url"],
+                condition=~Q(url=""),
+                name="source_url_unique",
+                violation_error_message="Another source already has this URL.",
+            ),
+            models.CheckConstraint(condition=Q(kind__in=SourceKind.values), name="source_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(url="") | Q(url__startswith="http://") | Q(url__startswith="https://"),
+                name="source_url_is_http",
+                violation_error_message="The URL must start with http:// or https://.",
+            ),
+            models.CheckConstraint(
+                condition=Q(archive_url="")
+                | Q(archive_url__startswith="http://")
+                | Q(archive_url__startswith="https://"),
+                name="source_archive_url_is_http",
+                violation_error_message="The archive URL must start with http:// or https://.",
+            ),
+            models.CheckConstraint(
+                condition=Q(reliability_override="") | Q(reliability_override__in=Reliability.values),
+                name="source_reliability_override_valid",
+            ),
+            models.CheckConstraint(
+                condition=(Q(text="") & Q(text_sha256="")) | Q(Exact(Length("text_sha256"), 64)),
+                name="source_text_hash_present",
+            ),
+            *partial_date_constraints("source", "published_on", "published_precision"),
+        ]
+
+    def __str__(self):
+        return f"{self.title} ({self.outlet.name if self.outlet_id else '?'})"
+
+    def get_absolute_url(self):
+        return f"/sources/{self.slug}/"
+
+    @property
+    def reliability(self) -> str:
+        return self.reliability_override or self.outlet.reliability
+
+    @property
+    def author_list(self) -> list[str]:
+        return [line.strip() for line in self.authors.splitlines() if line.strip()]
+
+    def clean(self):
+        self.url = normalize_url(self.url)
+        self.archive_url = self.archive_url.strip()
+        clean_partial_date(self, "published_on", "published_precision")
+
+    def save(self, *args, **kwargs):
+        # Normalise on every path (admin, importer, shell), not only through forms.
+        self.url = normalize_url(self.url)
+        self.text_sha256 = hashlib.sha256(self.text.encode()).hexdigest() if self.text else ""
+        super().save(*args, **kwargs)
+
+
+class DerivationKind(models.TextChoices):
+    REPUBLISHES = "republishes", "republishes (verbatim copy)"
+    SUMMARISES = "summarises", "summarises"
+    QUOTES = "quotes", "quotes"
+    TRANSLATES = "translates", "translates"
+    CITES = "cites", "cites"
+
+
+class Derivation(models.Model):
+    """One document taken from another. Following derivations back to their roots
+    counts the independent origins behind a claim: a verbatim copy is not a second
+    confirmation."""
+
+    Kind = DerivationKind
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="derivations")
+    derived_from = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="derived_copies")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["source", "derived_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "derived_from"],
+                name="derivation_unique_pair",
+                violation_error_message="This derivation is already recorded.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(source=F("derived_from")),
+                name="derivation_not_from_itself",
+                violation_error_message="A source cannot derive from itself.",
+            ),
+            models.CheckConstraint(condition=Q(kind__in=DerivationKind.values), name="derivation_kind_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.source.title} {self.kind} {self.derived_from.title}"
+
+    def get_absolute_url(self):
+        return self.source.get_absolute_url()
+
+    def clean(self):
+        if self.source_id and self.source_id == self.derived_from_id:
+            raise ValidationError({"derived_from": "A source cannot derive from itself."})

@@ -1,0 +1,137 @@
+"""Small builders for test data: each makes a valid row with sensible defaults,
+and any field can be overridden. Unique fields get a counter suffix."""
+
+import datetime as dt
+import itertools
+
+from claims.models import (
+    Actor,
+    Attribution,
+    Claim,
+    ClaimCitation,
+    ClaimLink,
+    Denial,
+    DenialCitation,
+    Materiel,
+    PublicationState,
+    Quantity,
+    Topic,
+)
+from sources.models import Derivation, Outlet, Source
+
+_seq = itertools.count(1)
+
+
+def _n() -> int:
+    return next(_seq)
+
+
+def make_outlet(**fields) -> Outlet:
+    n = _n()
+    fields = {"name": f"Outlet {n}", "slug": f"outlet-{n}", "kind": "newspaper", "domain": f"outlet{n}.example", **fields}
+    return Outlet.objects.create(**fields)
+
+
+def make_source(**fields) -> Source:
+    n = _n()
+    if "outlet" not in fields:
+        fields["outlet"] = make_outlet()
+    fields = {
+        "title": f"Source {n}",
+        "slug": f"source-{n}",
+        "kind": "article",
+        "url": f"https://example.org/story-{n}",
+        "published_on": dt.date(2023, 11, 1),
+        "published_precision": "day",
+        **fields,
+    }
+    return Source.objects.create(**fields)
+
+
+def make_derivation(**fields) -> Derivation:
+    fields.setdefault("source", make_source())
+    fields.setdefault("derived_from", make_source())
+    fields.setdefault("kind", "republishes")
+    return Derivation.objects.create(**fields)
+
+
+def make_actor(**fields) -> Actor:
+    n = _n()
+    return Actor.objects.create(**{"name": f"Actor {n}", "slug": f"actor-{n}", "kind": "agency", **fields})
+
+
+def make_topic(**fields) -> Topic:
+    n = _n()
+    return Topic.objects.create(**{"name": f"Topic {n}", "slug": f"topic-{n}", **fields})
+
+
+def make_materiel(**fields) -> Materiel:
+    n = _n()
+    return Materiel.objects.create(
+        **{"name": f"Materiel {n}", "slug": f"materiel-{n}", "category": "artillery_ammunition", **fields}
+    )
+
+
+def make_claim(**fields) -> Claim:
+    n = _n()
+    fields = {
+        "slug": f"claim-{n}",
+        "proposition": f"Claim number {n} was made.",
+        "made_on": dt.date(2023, 11, 1),
+        "made_precision": "day",
+        "state": PublicationState.PUBLISHED,
+        **fields,
+    }
+    return Claim.objects.create(**fields)
+
+
+def make_attribution(**fields) -> Attribution:
+    fields.setdefault("claim", make_claim())
+    fields.setdefault("actor", make_actor())
+    fields.setdefault("role", "originator")
+    fields.setdefault("position", 1)
+    return Attribution.objects.create(**fields)
+
+
+def make_quantity(**fields) -> Quantity:
+    fields.setdefault("claim", make_claim())
+    fields = {"comparator": "more_than", "low": 1_000_000, "item": "artillery shells", **fields}
+    return Quantity.objects.create(**fields)
+
+
+def make_claim_citation(**fields) -> ClaimCitation:
+    fields.setdefault("claim", make_claim())
+    fields.setdefault("source", make_source())
+    fields.setdefault("quote", "more than a million artillery shells")
+    return ClaimCitation.objects.create(**fields)
+
+
+def make_denial(*, claims=(), deniers=(), **fields) -> Denial:
+    n = _n()
+    fields = {
+        "slug": f"denial-{n}",
+        "statement": f"Denial number {n}.",
+        "kind": "dismissal",
+        "made_on": dt.date(2023, 11, 2),
+        "made_precision": "day",
+        "state": PublicationState.PUBLISHED,
+        **fields,
+    }
+    denial = Denial.objects.create(**fields)
+    denial.claims.set(claims)
+    denial.deniers.set(deniers or [make_actor()])
+    return denial
+
+
+def make_denial_citation(**fields) -> DenialCitation:
+    fields.setdefault("denial", make_denial())
+    fields.setdefault("source", make_source())
+    fields.setdefault("quote", "dismissed the accusations as baseless")
+    return DenialCitation.objects.create(**fields)
+
+
+def make_claim_link(**fields) -> ClaimLink:
+    fields.setdefault("from_claim", make_claim())
+    fields.setdefault("to_claim", make_claim())
+    fields.setdefault("kind", "derived_from")
+    return ClaimLink.objects.create(**fields)

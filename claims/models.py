@@ -165,7 +165,11 @@ class Materiel(models.Model):
     slug = models.SlugField(max_length=100)
     category = models.CharField(max_length=30, choices=Category.choices)
     parent = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children",
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
         help_text="The broader type: 'artillery shell' for '152 mm shell'.",
     )
     description = models.TextField(blank=True)
@@ -258,7 +262,10 @@ class Claim(models.Model):
         "'believes'); possible ('signs', 'may'); unclear. This is the claimant's hedge, not ours.",
     )
     hedge = models.CharField(
-        "hedge as worded", max_length=100, blank=True, help_text="The claimant's own hedging word(s): 'likely', 'signs'."
+        "hedge as worded",
+        max_length=100,
+        blank=True,
+        help_text="The claimant's own hedging word(s): 'likely', 'signs'.",
     )
     status = models.CharField(
         max_length=15,
@@ -279,7 +286,7 @@ class Claim(models.Model):
         max_length=10,
         choices=Confidence.choices,
         blank=True,
-        help_text="Our confidence in that judgement (ICD 203): low, moderate or high, from the quality of the evidence.",
+        help_text="Our confidence in that judgement (ICD 203): low, moderate or high, from the evidence's quality.",
     )
     credibility = models.PositiveSmallIntegerField(
         "information credibility",
@@ -445,7 +452,9 @@ class Quantity(models.Model):
     unit = models.CharField(
         max_length=100, blank=True, help_text="What is counted when it is not the item itself: 'months of supply'."
     )
-    item = models.CharField(max_length=300, help_text="What is counted: 'containers of military equipment and munitions'.")
+    item = models.CharField(
+        max_length=300, help_text="What is counted: 'containers of military equipment and munitions'."
+    )
     materiel = models.ForeignKey(Materiel, on_delete=models.PROTECT, null=True, blank=True, related_name="quantities")
     as_of_on = models.DateField("as of", null=True, blank=True)
     as_of_precision = models.CharField(max_length=5, choices=Precision.choices, blank=True, help_text=PRECISION_HELP)
@@ -456,7 +465,9 @@ class Quantity(models.Model):
         ordering = ["claim", "position", "pk"]
         verbose_name_plural = "quantities"
         constraints = [
-            models.CheckConstraint(condition=Q(comparator__in=QuantityComparator.values), name="quantity_comparator_valid"),
+            models.CheckConstraint(
+                condition=Q(comparator__in=QuantityComparator.values), name="quantity_comparator_valid"
+            ),
             models.CheckConstraint(
                 condition=~Q(comparator="unspecified") | Q(low__isnull=True, high__isnull=True),
                 name="quantity_unspecified_has_no_numbers",
@@ -472,9 +483,7 @@ class Quantity(models.Model):
                 name="quantity_single_bound_has_low_only",
                 violation_error_message="This comparator takes one figure, in 'low'.",
             ),
-            models.CheckConstraint(
-                condition=Q(low__isnull=True) | Q(low__gte=0), name="quantity_low_not_negative"
-            ),
+            models.CheckConstraint(condition=Q(low__isnull=True) | Q(low__gte=0), name="quantity_low_not_negative"),
             *partial_date_constraints("quantity", "as_of_on", "as_of_precision"),
         ]
 
@@ -486,6 +495,7 @@ class Quantity(models.Model):
 
     def describe(self) -> str:
         """Normalised reading: 'more than 1,000,000 artillery shells'."""
+
         def number(value):
             return f"{value:,.2f}".rstrip("0").rstrip(".")
 
@@ -500,9 +510,13 @@ class Quantity(models.Model):
     def clean(self):
         clean_partial_date(self, "as_of_on", "as_of_precision")
         if self.comparator == self.Comparator.UNSPECIFIED:
-            errors = {f: "An unspecified quantity has no numbers." for f in ("low", "high") if getattr(self, f) is not None}
+            errors = {
+                f: "An unspecified quantity has no numbers." for f in ("low", "high") if getattr(self, f) is not None
+            }
         elif self.comparator == self.Comparator.BETWEEN:
-            errors = {f: "'Between' needs a low and a high figure." for f in ("low", "high") if getattr(self, f) is None}
+            errors = {
+                f: "'Between' needs a low and a high figure." for f in ("low", "high") if getattr(self, f) is None
+            }
             if not errors and self.low > self.high:
                 errors = {"high": "The high figure is below the low one."}
         else:
@@ -539,9 +553,7 @@ class Citation(models.Model):
 
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="%(class)ss")
     position = models.PositiveSmallIntegerField(default=1)
-    quote = models.TextField(
-        blank=True, help_text="The words exactly as they stand in the source, in its language."
-    )
+    quote = models.TextField(blank=True, help_text="The words exactly as they stand in the source, in its language.")
     quote_prefix = models.CharField(
         max_length=200, blank=True, help_text="A few words just before the quote, to find it again."
     )
@@ -572,9 +584,7 @@ class ClaimCitation(Citation):
 
     class Meta(Citation.Meta):
         constraints = [
-            models.CheckConstraint(
-                condition=Q(stance__in=CitationStance.values), name="claimcitation_stance_valid"
-            ),
+            models.CheckConstraint(condition=Q(stance__in=CitationStance.values), name="claimcitation_stance_valid"),
         ]
 
     def __str__(self):
@@ -647,9 +657,7 @@ class DenialCitation(Citation):
 
     class Meta(Citation.Meta):
         constraints = [
-            models.CheckConstraint(
-                condition=Q(stance__in=CitationStance.values), name="denialcitation_stance_valid"
-            ),
+            models.CheckConstraint(condition=Q(stance__in=CitationStance.values), name="denialcitation_stance_valid"),
         ]
 
     def __str__(self):

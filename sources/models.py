@@ -103,7 +103,9 @@ class Outlet(models.Model):
             ),
             models.CheckConstraint(condition=Q(kind__in=OutletKind.values), name="outlet_kind_valid"),
             models.CheckConstraint(condition=Q(reliability__in=Reliability.values), name="outlet_reliability_valid"),
-            models.CheckConstraint(condition=Q(country="") | Q(Exact(Length("country"), 2)), name="outlet_country_is_two_letters"),
+            models.CheckConstraint(
+                condition=Q(country="") | Q(Exact(Length("country"), 2)), name="outlet_country_is_two_letters"
+            ),
         ]
 
     def __str__(self):
@@ -154,11 +156,13 @@ class Source(models.Model):
     )
     retrieved_at = models.DateTimeField(null=True, blank=True, help_text="When an analyst last read the document.")
     archive_url = models.CharField(
-        "archive URL", max_length=2000, blank=True, validators=[http_url], help_text="A snapshot, e.g. on the Wayback Machine."
+        "archive URL",
+        max_length=2000,
+        blank=True,
+        validators=[http_url],
+        help_text="A snapshot, e.g. on the Wayback Machine.",
     )
-    text = models.TextField(
-        blank=True, help_text="Plain-text snapshot of the document. Quotes are checked against it."
-    )
+    text = models.TextField(blank=True, help_text="Plain-text snapshot of the document. Quotes are checked against it.")
     text_sha256 = models.CharField("text SHA-256", max_length=64, blank=True, editable=False)
     reliability_override = models.CharField(
         max_length=1,
@@ -207,6 +211,12 @@ class Source(models.Model):
     def __str__(self):
         return f"{self.title} ({self.outlet.name if self.outlet_id else '?'})"
 
+    def save(self, *args, **kwargs):
+        # Normalise on every path (admin, importer, shell), not only through forms.
+        self.url = normalize_url(self.url)
+        self.text_sha256 = hashlib.sha256(self.text.encode()).hexdigest() if self.text else ""
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self):
         return f"/sources/{self.slug}/"
 
@@ -222,12 +232,6 @@ class Source(models.Model):
         self.url = normalize_url(self.url)
         self.archive_url = self.archive_url.strip()
         clean_partial_date(self, "published_on", "published_precision")
-
-    def save(self, *args, **kwargs):
-        # Normalise on every path (admin, importer, shell), not only through forms.
-        self.url = normalize_url(self.url)
-        self.text_sha256 = hashlib.sha256(self.text.encode()).hexdigest() if self.text else ""
-        super().save(*args, **kwargs)
 
 
 class DerivationKind(models.TextChoices):

@@ -28,7 +28,13 @@ def _n() -> int:
 
 def make_outlet(**fields) -> Outlet:
     n = _n()
-    fields = {"name": f"Outlet {n}", "slug": f"outlet-{n}", "kind": "newspaper", "domain": f"outlet{n}.example", **fields}
+    fields = {
+        "name": f"Outlet {n}",
+        "slug": f"outlet-{n}",
+        "kind": "newspaper",
+        "domain": f"outlet{n}.example",
+        **fields,
+    }
     return Outlet.objects.create(**fields)
 
 

@@ -1,0 +1,472 @@
+"""Bulk import of curated records from a YAML (or JSON) file.
+
+The format is documented in docs/import-format.md. The import is all or nothing: every
+record is validated with the same rules as the admin (model clean() and database
+constraints) inside one transaction; if any record is bad, every error is reported with
+its record and field, and the transaction is rolled back. Records are matched by slug,
+so loading the same file twice changes nothing.
+"""
+
+import datetime as dt
+from collections import Counter
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import yaml
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, models, transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from claims.models import (
+    Actor,
+    ActorAlias,
+    Attribution,
+    Claim,
+    ClaimCitation,
+    ClaimLink,
+    Denial,
+    DenialCitation,
+    Materiel,
+    Quantity,
+    Topic,
+)
+from sources.models import Derivation, Outlet, Source
+from sources.partial_dates import PartialDate
+
+SECTIONS = ("outlets", "sources", "derivations", "actors", "topics", "materiel", "claims", "denials")
+
+
+class ImportFailed(Exception):
+    """The file was rejected; `errors` lists every problem found, nothing was written."""
+
+    def __init__(self, errors: list[str]):
+        self.errors = errors
+        super().__init__(f"{len(errors)} error(s):\n" + "\n".join(errors))
+
+
+class RecordError(Exception):
+    """A problem with one field of one record; `field` is its path in the file."""
+
+    def __init__(self, field: str, message: str):
+        self.field = field
+        self.message = message
+        super().__init__(f"{field}: {message}")
+
+
+def read_file(path: str | Path) -> dict:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ImportFailed([f"{path}: cannot read the file ({exc})."]) from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ImportFailed([f"{path}: not valid YAML or JSON: {exc}"]) from None
+
+
+def import_data(data, *, dry_run: bool = False) -> Counter:
+    """Validate and write `data`; return counts such as {"claims created": 3}.
+
+    Raises ImportFailed, having written nothing, if any record is invalid.
+    """
+    return _Importer().run(data, dry_run=dry_run)
+
+
+# Model field names that the file spells differently, for error messages.
+_FILE_NAMES = {
+    "published_on": "published",
+    "published_precision": "published",
+    "made_on": "made",
+    "made_precision": "made",
+    "period_start_on": "period_start",
+    "period_start_precision": "period_start",
+    "period_end_on": "period_end",
+    "period_end_precision": "period_end",
+    "date_on": "date",
+    "date_precision": "date",
+    "as_of_on": "as_of",
+    "as_of_precision": "as_of",
+    "from_claim": "slug",
+    "to_claim": "to",
+    "derived_from": "derived_from",
+}
+
+
+class _Importer:
+    def __init__(self):
+        self.errors: list[str] = []
+        self.counts: Counter = Counter()
+        self._cache: dict[tuple[type, str], models.Model] = {}
+        self._claims: dict[str, Claim] = {}
+
+    # -- driver ---------------------------------------------------------------
+
+    def run(self, data, *, dry_run: bool) -> Counter:
+        if data is None:
+            data = {}
+        if not isinstance(data, dict):
+            raise ImportFailed(["The file must hold a mapping of sections (outlets, sources, claims, ...)."])
+        unknown = sorted(set(data) - set(SECTIONS))
+        if unknown:
+            raise ImportFailed([f"Unknown section(s): {', '.join(map(str, unknown))}. Known: {', '.join(SECTIONS)}."])
+
+        with transaction.atomic():
+            for section in SECTIONS:
+                records = data.get(section) or []
+                if not isinstance(records, list):
+                    self.errors.append(f"{section}: must be a list of records.")
+                    continue
+                load = getattr(self, f"_load_{section}")
+                for index, record in enumerate(records):
+                    self._record(section, index, record, load)
+            # Links may point to claims later in the file, so they come last.
+            for index, record in enumerate(data.get("claims") or []):
+                if isinstance(record, dict) and record.get("slug") in self._claims:
+                    self._record("claims", index, record, self._load_claim_links)
+            if self.errors:
+                raise ImportFailed(self.errors)
+            if dry_run:
+                transaction.set_rollback(True)
+        return self.counts
+
+    def _record(self, section, index, record, load):
+        where = f"{section}[{index}]"
+        if isinstance(record, dict) and isinstance(record.get("slug"), str):
+            where += f" (slug {record['slug']!r})"
+        cached, claims = dict(self._cache), dict(self._claims)
+        try:
+            if not isinstance(record, dict):
+                raise RecordError("", "must be a mapping of fields.")
+            # A savepoint per record: a failed record leaves the transaction usable,
+            # so the rest of the file is still checked and every error reported.
+            with transaction.atomic():
+                load(record)
+        except RecordError as exc:
+            self._fail(cached, claims, where, exc.field, exc.message)
+        except ValidationError as exc:
+            for field, message in _validation_messages(exc):
+                self._fail(cached, claims, where, field, message)
+        except DatabaseError as exc:
+            self._fail(cached, claims, where, "", f"rejected by the database: {exc}")
+
+    def _fail(self, cached, claims, where, field, message):
+        # The record's savepoint was rolled back: forget what it had put in the caches.
+        self._cache, self._claims = cached, claims
+        self.errors.append(f"{where} {field}: {message}" if field else f"{where}: {message}")
+
+    # -- sections -------------------------------------------------------------
+
+    def _load_outlets(self, rec):
+        fields = _Fields(rec, required={"slug", "name", "kind"})
+        outlet = self._get_or_new(Outlet, fields.text("slug"))
+        fields.text_fields(outlet, "name", "kind", "domain", "country", "reliability", "notes")
+        fields.finish()
+        self._save(outlet, "outlets")
+
+    def _load_sources(self, rec):
+        fields = _Fields(rec, required={"slug", "outlet", "title"})
+        source = self._get_or_new(Source, fields.text("slug"))
+        source.outlet = self._ref(Outlet, fields.text("outlet"), "outlet")
+        fields.text_fields(
+            source, "title", "kind", "url", "language", "archive_url", "text", "reliability_override", "notes"
+        )
+        source.authors = "\n".join(fields.text_list("authors"))
+        source.published = fields.partial_date("published")
+        source.retrieved_at = fields.datetime("retrieved_at")
+        fields.finish()
+        self._save(source, "sources")
+
+    def _load_derivations(self, rec):
+        fields = _Fields(rec, required={"source", "derived_from", "kind"})
+        source = self._ref(Source, fields.text("source"), "source")
+        derived_from = self._ref(Source, fields.text("derived_from"), "derived_from")
+        derivation = Derivation.objects.filter(source=source, derived_from=derived_from).first()
+        derivation = derivation or Derivation(source=source, derived_from=derived_from)
+        fields.text_fields(derivation, "kind", "note")
+        fields.finish()
+        self._save(derivation, "derivations")
+
+    def _load_actors(self, rec):
+        fields = _Fields(rec, required={"slug", "name", "kind"})
+        actor = self._get_or_new(Actor, fields.text("slug"))
+        fields.text_fields(actor, "name", "kind", "country", "description", "track_record", "wikidata_id")
+        parent = fields.text("parent")
+        actor.parent = self._ref(Actor, parent, "parent") if parent else None
+        aliases = fields.aliases("aliases")
+        fields.finish()
+        self._save(actor, "actors")
+        actor.aliases.all().delete()
+        for i, (name, language) in enumerate(aliases):
+            self._save_part(ActorAlias(actor=actor, name=name, language=language), f"aliases[{i}]")
+
+    def _load_topics(self, rec):
+        fields = _Fields(rec, required={"slug", "name"})
+        topic = self._get_or_new(Topic, fields.text("slug"))
+        fields.text_fields(topic, "name", "description")
+        fields.finish()
+        self._save(topic, "topics")
+
+    def _load_materiel(self, rec):
+        fields = _Fields(rec, required={"slug", "name", "category"})
+        materiel = self._get_or_new(Materiel, fields.text("slug"))
+        fields.text_fields(materiel, "name", "category", "description")
+        parent = fields.text("parent")
+        materiel.parent = self._ref(Materiel, parent, "parent") if parent else None
+        fields.finish()
+        self._save(materiel, "materiel")
+
+    def _load_claims(self, rec):
+        fields = _Fields(rec, required={"slug", "proposition"}, deferred={"links"})
+        claim = self._get_or_new(Claim, fields.text("slug"))
+        fields.text_fields(
+            claim, "proposition", "certainty", "hedge", "status", "likelihood", "confidence", "state", "notes"
+        )
+        claim.credibility = fields.integer("credibility")
+        claim.made = fields.partial_date("made")
+        claim.period_start = fields.partial_date("period_start")
+        claim.period_end = fields.partial_date("period_end")
+        subjects = self._refs(Actor, fields.text_list("subjects"), "subjects")
+        topics = self._refs(Topic, fields.text_list("topics"), "topics")
+        materiel = self._refs(Materiel, fields.text_list("materiel"), "materiel")
+        chain = fields.records("chain")
+        quantities = fields.records("quantities")
+        citations = fields.records("citations")
+        fields.finish()
+        self._save(claim, "claims")
+
+        claim.attributions.all().delete()
+        for i, part in enumerate(chain):
+            sub = _Fields(part, required={"actor", "role"}, prefix=f"chain[{i}].")
+            link = Attribution(
+                claim=claim, position=i + 1, actor=self._ref(Actor, sub.text("actor"), sub.path("actor"))
+            )
+            sub.text_fields(link, "role", "channel")
+            link.date = sub.partial_date("date")
+            sub.finish()
+            self._save_part(link, f"chain[{i}]")
+
+        claim.quantities.all().delete()
+        for i, part in enumerate(quantities):
+            sub = _Fields(part, required={"comparator", "item"}, prefix=f"quantities[{i}].")
+            quantity = Quantity(claim=claim, position=i + 1)
+            sub.text_fields(quantity, "as_worded", "comparator", "unit", "item")
+            quantity.low = sub.number("low")
+            quantity.high = sub.number("high")
+            slug = sub.text("materiel")
+            quantity.materiel = self._ref(Materiel, slug, sub.path("materiel")) if slug else None
+            quantity.as_of = sub.partial_date("as_of")
+            sub.finish()
+            self._save_part(quantity, f"quantities[{i}]")
+            if quantity.materiel:
+                materiel.append(quantity.materiel)
+
+        claim.subjects.set(subjects)
+        claim.topics.set(topics)
+        claim.materiel.set(materiel)
+        self._replace_citations(claim, ClaimCitation, "claim", citations)
+        self._claims[claim.slug] = claim
+
+    def _load_claim_links(self, rec):
+        claim = self._claims[rec["slug"]]
+        claim.links_out.all().delete()
+        for i, part in enumerate(_Fields(rec).records("links")):
+            sub = _Fields(part, required={"to", "kind"}, prefix=f"links[{i}].")
+            link = ClaimLink(from_claim=claim, to_claim=self._ref(Claim, sub.text("to"), sub.path("to")))
+            sub.text_fields(link, "kind", "note")
+            sub.finish()
+            self._save_part(link, f"links[{i}]")
+
+    def _load_denials(self, rec):
+        fields = _Fields(rec, required={"slug", "statement", "deniers", "kind"})
+        denial = self._get_or_new(Denial, fields.text("slug"))
+        fields.text_fields(denial, "statement", "kind", "channel", "state", "notes")
+        denial.made = fields.partial_date("made")
+        deniers = self._refs(Actor, fields.text_list("deniers"), "deniers")
+        if not deniers:
+            raise RecordError("deniers", "name at least one actor who denied.")
+        answers = self._refs(Claim, fields.text_list("answers"), "answers")
+        citations = fields.records("citations")
+        fields.finish()
+        self._save(denial, "denials")
+        denial.deniers.set(deniers)
+        denial.claims.set(answers)
+        self._replace_citations(denial, DenialCitation, "denial", citations)
+
+    # -- helpers --------------------------------------------------------------
+
+    def _replace_citations(self, owner, model, owner_field, records):
+        owner.citations.all().delete()
+        for i, part in enumerate(records):
+            sub = _Fields(part, required={"source"}, prefix=f"citations[{i}].")
+            citation = model(**{owner_field: owner}, position=i + 1)
+            citation.source = self._ref(Source, sub.text("source"), sub.path("source"))
+            sub.text_fields(
+                citation, "quote", "quote_prefix", "quote_suffix", "translation", "locator", "stance", "note"
+            )
+            sub.finish()
+            self._save_part(citation, f"citations[{i}]")
+
+    def _get_or_new(self, model, slug):
+        instance = model.objects.filter(slug=slug).first() or model(slug=slug)
+        return instance
+
+    def _ref(self, model, slug, field):
+        key = (model, slug)
+        if key not in self._cache:
+            found = model.objects.filter(slug=slug).first()
+            if found is None:
+                raise RecordError(
+                    field, f"no {model._meta.verbose_name} with slug {slug!r} (in this file or the database)."
+                )
+            self._cache[key] = found
+        return self._cache[key]
+
+    def _refs(self, model, slugs, field):
+        return [self._ref(model, slug, f"{field}[{i}]") for i, slug in enumerate(slugs)]
+
+    def _save(self, instance, section):
+        created = instance.pk is None
+        instance.full_clean()
+        instance.save()
+        if hasattr(instance, "slug"):
+            self._cache[(type(instance), instance.slug)] = instance
+        self.counts[f"{section} {'created' if created else 'updated'}"] += 1
+
+    def _save_part(self, instance, path):
+        try:
+            instance.full_clean()
+        except ValidationError as exc:
+            field, message = _validation_messages(exc)[0]
+            raise RecordError(f"{path}.{field}" if field else path, message) from None
+        instance.save()
+
+
+class _Fields:
+    """Reads the fields of one record, checking types, and finally that none was unknown."""
+
+    def __init__(self, record, *, required=frozenset(), prefix="", deferred=frozenset()):
+        if not isinstance(record, dict):
+            raise RecordError(prefix.rstrip("."), "must be a mapping of fields.")
+        self.record = record
+        self.prefix = prefix
+        self.seen = set(deferred)
+        missing = sorted(k for k in required if record.get(k) in (None, "", []))
+        if missing:
+            raise RecordError(self.path(missing[0]), "this field is required.")
+
+    def path(self, key):
+        return f"{self.prefix}{key}"
+
+    def _get(self, key):
+        self.seen.add(key)
+        return self.record.get(key)
+
+    def text(self, key) -> str:
+        value = self._get(key)
+        if value is None:
+            return ""
+        if not isinstance(value, str):
+            raise RecordError(self.path(key), f"should be text, got {value!r}; put it in quotes.")
+        return value.strip() if "\n" not in value else value
+
+    def text_fields(self, instance, *keys):
+        """Copy text fields; an omitted field gets its default, so the file stays the truth."""
+        for key in keys:
+            if key in self.record and self.record[key] is not None:
+                setattr(instance, key, self.text(key))
+            else:
+                self.seen.add(key)
+                setattr(instance, key, instance._meta.get_field(key).get_default())
+
+    def text_list(self, key) -> list[str]:
+        value = self._get(key)
+        if value is None:
+            return []
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            raise RecordError(self.path(key), "should be a list of texts.")
+        return [v.strip() for v in value]
+
+    def aliases(self, key) -> list[tuple[str, str]]:
+        value = self._get(key) or []
+        if not isinstance(value, list):
+            raise RecordError(self.path(key), "should be a list.")
+        result = []
+        for i, item in enumerate(value):
+            if isinstance(item, str) and item.strip():
+                result.append((item.strip(), ""))
+            elif isinstance(item, dict) and set(item) <= {"name", "language"} and isinstance(item.get("name"), str):
+                result.append((item["name"].strip(), str(item.get("language") or "")))
+            else:
+                raise RecordError(f"{self.path(key)}[{i}]", "give an alias as text, or as {name: ..., language: ...}.")
+        return result
+
+    def records(self, key) -> list:
+        value = self._get(key)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            raise RecordError(self.path(key), "should be a list of records.")
+        return value
+
+    def partial_date(self, key) -> PartialDate | None:
+        value = self._get(key)
+        if value is None or value == "":
+            return None
+        try:
+            return PartialDate.parse(value)
+        except ValueError as exc:
+            raise RecordError(self.path(key), str(exc)) from None
+
+    def datetime(self, key) -> dt.datetime | None:
+        value = self._get(key)
+        if value is None or value == "":
+            return None
+        if isinstance(value, str):
+            value = parse_datetime(value)
+        if not isinstance(value, dt.datetime):
+            raise RecordError(self.path(key), "should be an ISO 8601 date-time: 2026-11-22T10:00:00Z.")
+        return value if timezone.is_aware(value) else timezone.make_aware(value, dt.UTC)
+
+    def number(self, key) -> Decimal | None:
+        value = self._get(key)
+        if value is None or value == "":
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise RecordError(self.path(key), f"should be a number, got {value!r}.")
+        try:
+            number = Decimal(str(value).replace(",", "").replace("_", ""))
+        except InvalidOperation:
+            raise RecordError(self.path(key), f"should be a number, got {value!r}.") from None
+        if not number.is_finite():
+            raise RecordError(self.path(key), f"should be a finite number, got {value!r}.")
+        return number
+
+    def integer(self, key) -> int | None:
+        value = self._get(key)
+        if value is None or value == "":
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise RecordError(self.path(key), f"should be a whole number, got {value!r}.")
+        return value
+
+    def finish(self):
+        unknown = sorted(set(map(str, self.record)) - self.seen)
+        if unknown:
+            raise RecordError(
+                self.path(unknown[0]), "unknown field (check the spelling against docs/import-format.md)."
+            )
+
+
+def _validation_messages(exc: ValidationError) -> list[tuple[str, str]]:
+    """(file field name or "", message) pairs of a model's ValidationError."""
+    if hasattr(exc, "error_dict"):
+        return [
+            ("" if field == "__all__" else _FILE_NAMES.get(field, field), message)
+            for field, errors in exc.error_dict.items()
+            for error in errors
+            for message in error.messages
+        ]
+    return [("", message) for message in exc.messages]

@@ -35,6 +35,15 @@ from sources.models import Derivation, Outlet, Source
 from sources.partial_dates import PartialDate
 
 SECTIONS = ("outlets", "sources", "derivations", "actors", "topics", "materiel", "claims", "denials")
+_SECTION_MODELS = {
+    "outlets": Outlet,
+    "sources": Source,
+    "actors": Actor,
+    "topics": Topic,
+    "materiel": Materiel,
+    "claims": Claim,
+    "denials": Denial,
+}
 
 
 class ImportFailed(Exception):
@@ -99,6 +108,7 @@ class _Importer:
         self.counts: Counter = Counter()
         self._cache: dict[tuple[type, str], models.Model] = {}
         self._claims: dict[str, Claim] = {}
+        self._failed: set[tuple[type, str]] = set()
 
     # -- driver ---------------------------------------------------------------
 
@@ -142,18 +152,21 @@ class _Importer:
             # so the rest of the file is still checked and every error reported.
             with transaction.atomic():
                 load(record)
+            return
         except RecordError as exc:
-            self._fail(cached, claims, where, exc.field, exc.message)
+            problems = [(exc.field, exc.message)]
         except ValidationError as exc:
-            for field, message in _validation_messages(exc):
-                self._fail(cached, claims, where, field, message)
+            problems = _validation_messages(exc)
         except DatabaseError as exc:
-            self._fail(cached, claims, where, "", f"rejected by the database: {exc}")
-
-    def _fail(self, cached, claims, where, field, message):
-        # The record's savepoint was rolled back: forget what it had put in the caches.
+            problems = [("", f"rejected by the database: {exc}")]
+        # The savepoint was rolled back: forget what the record had put in the caches,
+        # and remember it failed, so records naming it say so instead of "not found".
         self._cache, self._claims = cached, claims
-        self.errors.append(f"{where} {field}: {message}" if field else f"{where}: {message}")
+        if isinstance(record, dict) and section in _SECTION_MODELS:
+            self._failed.add((_SECTION_MODELS[section], record.get("slug")))
+        self.errors.extend(
+            f"{where} {field}: {message}" if field else f"{where}: {message}" for field, message in problems
+        )
 
     # -- sections -------------------------------------------------------------
 
@@ -313,6 +326,8 @@ class _Importer:
 
     def _ref(self, model, slug, field):
         key = (model, slug)
+        if key in self._failed:
+            raise RecordError(field, f"{model._meta.verbose_name} {slug!r} has errors of its own (reported above).")
         if key not in self._cache:
             found = model.objects.filter(slug=slug).first()
             if found is None:

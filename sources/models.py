@@ -212,9 +212,8 @@ class Source(models.Model):
         return f"{self.title} ({self.outlet.name if self.outlet_id else '?'})"
 
     def save(self, *args, **kwargs):
-        # Normalise on every path (admin, importer, shell), not only through forms.
-        self.url = normalize_url(self.url)
-        self.text_sha256 = hashlib.sha256(self.text.encode()).hexdigest() if self.text else ""
+        # Also on save, so every path (admin, importer, shell) stores the same form.
+        self._derive_fields()
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
@@ -229,9 +228,13 @@ class Source(models.Model):
         return [line.strip() for line in self.authors.splitlines() if line.strip()]
 
     def clean(self):
-        self.url = normalize_url(self.url)
+        self._derive_fields()
         self.archive_url = self.archive_url.strip()
         clean_partial_date(self, "published_on", "published_precision")
+
+    def _derive_fields(self):
+        self.url = normalize_url(self.url)
+        self.text_sha256 = hashlib.sha256(self.text.encode()).hexdigest() if self.text else ""
 
 
 class DerivationKind(models.TextChoices):

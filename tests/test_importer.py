@@ -58,10 +58,10 @@ VALID = textwrap.dedent(
           - {actor: yoo, role: relay, channel: told reporters}
         quantities:
           - as_worded: more than a million
-        comparator: more_than
-        low: 1000000
-        item: artillery shells
-        materiel: shell
+            comparator: more_than
+            low: 1000000
+            item: artillery shells
+            materiel: shell
         citations:
           - {source: ap-story, quote: "North Korea sent more than a million artillery shells", locator: para. 1}
       - slug: two-months

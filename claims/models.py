@@ -6,8 +6,9 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
+from django.urls import reverse
 
-from sources.models import Source, country_code
+from sources.models import Source, country_code, country_constraint
 from sources.partial_dates import (
     PRECISION_HELP,
     PartialDateAccessor,
@@ -32,6 +33,66 @@ STATE_HELP = (
 class PublishedQuerySet(models.QuerySet):
     def published(self):
         return self.filter(state=PublicationState.PUBLISHED)
+
+
+class ClaimQuerySet(PublishedQuerySet):
+    """Reads of claims. Pages and exports take their querysets from here, so each
+    issues a constant number of queries whatever the number of rows."""
+
+    def for_list(self):
+        return self.prefetch_related(
+            models.Prefetch("attributions", queryset=Attribution.objects.select_related("actor")),
+            "quantities",
+            "topics",
+            models.Prefetch(
+                "denials", queryset=Denial.objects.published().only("pk", "slug"), to_attr="public_denials"
+            ),
+        )
+
+    def for_detail(self):
+        return self.prefetch_related(
+            models.Prefetch("attributions", queryset=Attribution.objects.select_related("actor")),
+            models.Prefetch("quantities", queryset=Quantity.objects.select_related("materiel")),
+            models.Prefetch("citations", queryset=ClaimCitation.objects.select_related("source__outlet")),
+            models.Prefetch(
+                "denials",
+                queryset=Denial.objects.published().prefetch_related(
+                    "deniers",
+                    models.Prefetch("citations", queryset=DenialCitation.objects.select_related("source__outlet")),
+                ),
+                to_attr="public_denials",
+            ),
+            models.Prefetch(
+                "links_out",
+                queryset=ClaimLink.objects.filter(to_claim__state=PublicationState.PUBLISHED).select_related(
+                    "to_claim"
+                ),
+            ),
+            models.Prefetch(
+                "links_in",
+                queryset=ClaimLink.objects.filter(from_claim__state=PublicationState.PUBLISHED).select_related(
+                    "from_claim"
+                ),
+            ),
+            "subjects",
+            "topics",
+            "materiel",
+        )
+
+
+class DenialQuerySet(PublishedQuerySet):
+    def for_list(self):
+        return self.prefetch_related(
+            "deniers",
+            models.Prefetch(
+                "claims", queryset=Claim.objects.published().only("pk", "slug", "proposition"), to_attr="public_claims"
+            ),
+        )
+
+    def for_detail(self):
+        return self.for_list().prefetch_related(
+            models.Prefetch("citations", queryset=DenialCitation.objects.select_related("source__outlet")),
+        )
 
 
 class ActorKind(models.TextChoices):
@@ -83,8 +144,11 @@ class Actor(models.Model):
             models.UniqueConstraint(fields=["slug"], name="actor_slug_unique"),
             models.CheckConstraint(condition=Q(kind__in=ActorKind.values), name="actor_kind_valid"),
             models.CheckConstraint(
-                condition=Q(wikidata_id="") | Q(wikidata_id__startswith="Q"), name="actor_wikidata_id_format"
+                condition=Q(wikidata_id="") | Q(wikidata_id__regex=r"^Q[1-9][0-9]*$"),
+                name="actor_wikidata_id_format",
+                violation_error_message="A Wikidata ID looks like Q423.",
             ),
+            country_constraint("actor_country_is_two_letters"),
             models.CheckConstraint(condition=~Q(parent=F("pk")), name="actor_not_own_parent"),
         ]
 
@@ -92,7 +156,7 @@ class Actor(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return f"/actors/{self.slug}/"
+        return reverse("claims:actor_detail", args=[self.slug])
 
     def clean(self):
         if self.pk and self.parent_id == self.pk:
@@ -139,7 +203,7 @@ class Topic(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return f"/topics/{self.slug}/"
+        return reverse("claims:topic_detail", args=[self.slug])
 
 
 class MaterielCategory(models.TextChoices):
@@ -187,7 +251,7 @@ class Materiel(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return f"/materiel/{self.slug}/"
+        return reverse("claims:materiel_detail", args=[self.slug])
 
     def clean(self):
         if self.pk and self.parent_id == self.pk:
@@ -315,7 +379,7 @@ class Claim(models.Model):
     period_start = PartialDateAccessor("period_start_on", "period_start_precision")
     period_end = PartialDateAccessor("period_end_on", "period_end_precision")
 
-    objects = PublishedQuerySet.as_manager()
+    objects = ClaimQuerySet.as_manager()
 
     class Meta:
         ordering = ["-made_on", "slug"]
@@ -352,7 +416,7 @@ class Claim(models.Model):
         return self.proposition if len(self.proposition) <= 90 else self.proposition[:89] + "…"
 
     def get_absolute_url(self):
-        return f"/claims/{self.slug}/"
+        return reverse("claims:claim_detail", args=[self.slug])
 
     def clean(self):
         clean_partial_date(self, "made_on", "made_precision")
@@ -379,7 +443,9 @@ class Attribution(models.Model):
 
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="attributions")
     position = models.PositiveSmallIntegerField(
-        default=1, help_text="Place in the chain, from the origin (1) towards the public."
+        default=1,
+        validators=[MinValueValidator(1)],
+        help_text="Place in the chain, from the origin (1) towards the public.",
     )
     actor = models.ForeignKey(Actor, on_delete=models.PROTECT, related_name="attributions")
     role = models.CharField(
@@ -406,7 +472,11 @@ class Attribution(models.Model):
                 violation_error_message="Two links of this chain have the same position.",
             ),
             models.CheckConstraint(condition=Q(role__in=AttributionRole.values), name="attribution_role_valid"),
-            models.CheckConstraint(condition=Q(position__gte=1), name="attribution_position_from_1"),
+            models.CheckConstraint(
+                condition=Q(position__gte=1),
+                name="attribution_position_from_1",
+                violation_error_message="Positions in the chain start at 1.",
+            ),
             *partial_date_constraints("attribution", "date_on", "date_precision"),
         ]
 
@@ -630,7 +700,7 @@ class Denial(models.Model):
 
     made = PartialDateAccessor("made_on", "made_precision")
 
-    objects = PublishedQuerySet.as_manager()
+    objects = DenialQuerySet.as_manager()
 
     class Meta:
         ordering = ["-made_on", "slug"]
@@ -646,7 +716,7 @@ class Denial(models.Model):
         return self.statement if len(self.statement) <= 90 else self.statement[:89] + "…"
 
     def get_absolute_url(self):
-        return f"/denials/{self.slug}/"
+        return reverse("claims:denial_detail", args=[self.slug])
 
     def clean(self):
         clean_partial_date(self, "made_on", "made_precision")

@@ -1,5 +1,8 @@
 from django.contrib import admin
-from django.urls import path
+from django.contrib.sitemaps.views import sitemap
+from django.urls import include, path
+
+from claims.sitemaps import SITEMAPS
 
 admin.site.site_header = "Claims knowledge base"
 admin.site.site_title = "Claims KB admin"
@@ -7,4 +10,7 @@ admin.site.index_title = "Curation"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("", include("sources.urls")),
+    path("", include("claims.urls")),
 ]

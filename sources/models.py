@@ -2,14 +2,15 @@
 document derives from another. This app knows nothing about claims."""
 
 import hashlib
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator, URLValidator
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.functions import Length, Lower
+from django.db.models.functions import Left, Length, Lower
 from django.db.models.lookups import Exact
+from django.urls import reverse
 
 from sources.partial_dates import (
     PRECISION_HELP,
@@ -45,13 +46,36 @@ def normalize_url(url: str) -> str:
     """Lower-case scheme and host, drop the fragment and utm_* tracking parameters.
 
     Two links to the same document then compare equal, so the unique constraint on
-    Source.url catches duplicates that differ only in tracking noise.
+    Source.url catches duplicates that differ only in tracking noise. Everything else
+    (path, other parameters, their encoding) is left exactly as the publisher serves it.
     """
     if not url:
         return ""
     parts = urlsplit(url.strip())
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not k.lower().startswith("utm_")]
-    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path or "/", urlencode(query), ""))
+    userinfo, _, host = parts.netloc.rpartition("@")
+    netloc = f"{userinfo}@{host.lower()}" if userinfo else host.lower()
+    query = parts.query
+    if any(p.split("=", 1)[0].lower().startswith("utm_") for p in query.split("&")):
+        query = "&".join(p for p in query.split("&") if not p.split("=", 1)[0].lower().startswith("utm_"))
+    return urlunsplit((parts.scheme.lower(), netloc, parts.path or "/", query, ""))
+
+
+def http_url_constraint(field: str, name: str, label: str) -> models.CheckConstraint:
+    """Only http(s) links, compared case-sensitively on every backend (SQLite's LIKE,
+    behind startswith, ignores case)."""
+    return models.CheckConstraint(
+        condition=Q(**{field: ""}) | Q(Exact(Left(field, 7), "http://")) | Q(Exact(Left(field, 8), "https://")),
+        name=name,
+        violation_error_message=f"The {label} must start with http:// or https://.",
+    )
+
+
+def country_constraint(name: str) -> models.CheckConstraint:
+    return models.CheckConstraint(
+        condition=Q(country="") | Q(country__regex=r"^[A-Z]{2}$"),
+        name=name,
+        violation_error_message="Use an ISO 3166-1 alpha-2 code in capitals, such as KR or RU.",
+    )
 
 
 class OutletKind(models.TextChoices):
@@ -94,6 +118,7 @@ class Outlet(models.Model):
                 fields=["domain"],
                 condition=~Q(domain=""),
                 name="outlet_domain_unique",
+                violation_error_code="unique",  # reported on the domain field, not the whole form
                 violation_error_message="Another outlet already has this domain.",
             ),
             models.CheckConstraint(
@@ -103,16 +128,14 @@ class Outlet(models.Model):
             ),
             models.CheckConstraint(condition=Q(kind__in=OutletKind.values), name="outlet_kind_valid"),
             models.CheckConstraint(condition=Q(reliability__in=Reliability.values), name="outlet_reliability_valid"),
-            models.CheckConstraint(
-                condition=Q(country="") | Q(Exact(Length("country"), 2)), name="outlet_country_is_two_letters"
-            ),
+            country_constraint("outlet_country_is_two_letters"),
         ]
 
     def __str__(self):
         return self.name
 
     def get_absolute_url(self):
-        return f"/outlets/{self.slug}/"
+        return reverse("sources:outlet_detail", args=[self.slug])
 
     def clean(self):
         self.domain = self.domain.strip().lower()
@@ -182,21 +205,12 @@ class Source(models.Model):
                 fields=["url"],
                 condition=~Q(url=""),
                 name="source_url_unique",
+                violation_error_code="unique",  # reported on the URL field, not the whole form
                 violation_error_message="Another source already has this URL.",
             ),
             models.CheckConstraint(condition=Q(kind__in=SourceKind.values), name="source_kind_valid"),
-            models.CheckConstraint(
-                condition=Q(url="") | Q(url__startswith="http://") | Q(url__startswith="https://"),
-                name="source_url_is_http",
-                violation_error_message="The URL must start with http:// or https://.",
-            ),
-            models.CheckConstraint(
-                condition=Q(archive_url="")
-                | Q(archive_url__startswith="http://")
-                | Q(archive_url__startswith="https://"),
-                name="source_archive_url_is_http",
-                violation_error_message="The archive URL must start with http:// or https://.",
-            ),
+            http_url_constraint("url", "source_url_is_http", "URL"),
+            http_url_constraint("archive_url", "source_archive_url_is_http", "archive URL"),
             models.CheckConstraint(
                 condition=Q(reliability_override="") | Q(reliability_override__in=Reliability.values),
                 name="source_reliability_override_valid",
@@ -217,7 +231,7 @@ class Source(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return f"/sources/{self.slug}/"
+        return reverse("sources:source_detail", args=[self.slug])
 
     @property
     def reliability(self) -> str:
@@ -229,11 +243,11 @@ class Source(models.Model):
 
     def clean(self):
         self._derive_fields()
-        self.archive_url = self.archive_url.strip()
         clean_partial_date(self, "published_on", "published_precision")
 
     def _derive_fields(self):
         self.url = normalize_url(self.url)
+        self.archive_url = normalize_url(self.archive_url)
         self.text_sha256 = hashlib.sha256(self.text.encode()).hexdigest() if self.text else ""
 
 

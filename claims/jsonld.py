@@ -1,0 +1,63 @@
+"""schema.org metadata for claim pages: a ClaimReview of the Claim, so search engines
+and fact-check aggregators read who claimed what, where it appeared, and our status."""
+
+import json
+
+from claims.models import AttributionRole, ClaimStatus
+
+# Characters that could end the <script> element or start markup, as JSON escapes.
+_SCRIPT_SAFE = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
+
+# Our status as a ClaimReview rating (1 = false ... 5 = true); undecided statuses get none.
+RATINGS = {
+    ClaimStatus.REFUTED: 1,
+    ClaimStatus.DISPUTED: 2,
+    ClaimStatus.CORROBORATED: 4,
+    ClaimStatus.CONFIRMED: 5,
+}
+
+
+def claim_jsonld(claim, request) -> str:
+    """The JSON-LD text, escaped for a <script type="application/ld+json"> element."""
+    url = request.build_absolute_uri(claim.get_absolute_url())
+    originators = [a.actor for a in claim.attributions.all() if a.role == AttributionRole.ORIGINATOR]
+    appearances = [
+        {
+            "@type": "CreativeWork",
+            "headline": c.source.title,
+            "url": c.source.url or None,
+            "datePublished": c.source.published.isoformat() if c.source.published else None,
+            "publisher": {"@type": "Organization", "name": c.source.outlet.name},
+        }
+        for c in claim.citations.all()
+    ]
+    rating = {"@type": "Rating", "alternateName": claim.get_status_display()}
+    if claim.status in RATINGS:
+        rating.update(ratingValue=RATINGS[claim.status], bestRating=5, worstRating=1)
+    data = {
+        "@context": "https://schema.org",
+        "@type": "ClaimReview",
+        "url": url,
+        "claimReviewed": claim.proposition,
+        "datePublished": claim.created_at.date().isoformat(),
+        "dateModified": claim.updated_at.date().isoformat(),
+        "reviewRating": rating,
+        "itemReviewed": {
+            "@type": "Claim",
+            "text": claim.proposition,
+            "datePublished": claim.made.isoformat() if claim.made else None,
+            "author": [
+                {"@type": "Organization" if a.kind != "person" else "Person", "name": a.name} for a in originators
+            ],
+            "appearance": appearances,
+        },
+    }
+    return json.dumps(_drop_nulls(data), ensure_ascii=False).translate(_SCRIPT_SAFE)
+
+
+def _drop_nulls(value):
+    if isinstance(value, dict):
+        return {k: _drop_nulls(v) for k, v in value.items() if v not in (None, [], "")}
+    if isinstance(value, list):
+        return [_drop_nulls(v) for v in value]
+    return value

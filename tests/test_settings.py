@@ -1,0 +1,160 @@
+"""Start-up with a malformed environment stops with a message naming the variable,
+and well-formed variables give the settings they say."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from config.env import env_bool, env_database, env_int, env_list, env_str
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+OUR_VARIABLES = ("DATABASE_URL", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "STATIC_ROOT", "DJANGO_SETTINGS_MODULE")
+SHOW_SETTINGS = (
+    "import django; django.setup(); from django.conf import settings as s; "
+    "print(s.DEBUG, s.DATABASES['default']['ENGINE'], s.DATABASES['default']['NAME'], s.SECRET_KEY, sep='|')"
+)
+
+
+def start_django(code: str = "import django; django.setup()", **variables) -> subprocess.CompletedProcess:
+    """Run a fresh interpreter on the real settings module with exactly these variables."""
+    env = {k: v for k, v in os.environ.items() if k not in OUR_VARIABLES}
+    env.update(DJANGO_SETTINGS_MODULE="config.settings", **variables)
+    return subprocess.run(  # noqa: S603 - our own interpreter and code
+        [sys.executable, "-c", code], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+
+
+GOOD = {"SECRET_KEY": "a-long-enough-test-secret", "DEBUG": "0", "DATABASE_URL": "sqlite:////tmp/never-opened.sqlite3"}
+
+
+@pytest.mark.parametrize(
+    ("variables", "named", "explained"),
+    [
+        ({**GOOD, "DATABASE_URL": "mysql://x"}, "DATABASE_URL='mysql://x'", "not a supported database URL"),
+        ({**GOOD, "DATABASE_URL": "not a url"}, "DATABASE_URL='not a url'", "not a supported database URL"),
+        ({**GOOD, "DATABASE_URL": "postgres://"}, "DATABASE_URL='postgres://'", "names no database"),
+        ({**GOOD, "DEBUG": "maybe"}, "DEBUG='maybe'", "is not a boolean"),
+        ({k: v for k, v in GOOD.items() if k != "SECRET_KEY"}, "SECRET_KEY", "must be set when DEBUG is off"),
+        ({**GOOD, "SECRET_KEY": ""}, "SECRET_KEY", "must be set when DEBUG is off"),
+    ],
+    ids=["mysql-url", "not-a-url", "postgres-without-name", "debug-maybe", "no-secret-key", "empty-secret-key"],
+)
+def test_start_up_with_malformed_environment_fails_naming_the_variable(variables, named, explained):
+    result = start_django(**variables)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert named in result.stderr
+    assert explained in result.stderr
+
+
+def test_start_up_with_well_formed_environment_succeeds_with_those_settings():
+    result = start_django(SHOW_SETTINGS, **GOOD)
+    assert result.returncode == 0, result.stderr
+    assert (
+        result.stdout.strip() == "False|django.db.backends.sqlite3|/tmp/never-opened.sqlite3|a-long-enough-test-secret"
+    )
+
+
+def test_start_up_in_debug_without_secret_key_uses_the_development_key():
+    result = start_django(SHOW_SETTINGS, DEBUG="1", DATABASE_URL=GOOD["DATABASE_URL"])
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith("|insecure-development-key-only-for-debug")
+    assert result.stdout.startswith("True|")
+
+
+def test_start_up_without_database_url_uses_sqlite_beside_the_code():
+    result = start_django(SHOW_SETTINGS, SECRET_KEY="k", DEBUG="0")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"False|django.db.backends.sqlite3|{REPO_ROOT / 'db.sqlite3'}|k"
+
+
+# --- the typed readers, in process --------------------------------------------------
+
+
+@pytest.mark.parametrize("scheme", ["postgres", "postgresql", "pgsql"])
+def test_postgres_url_gives_the_postgresql_engine_with_its_parts(monkeypatch, scheme):
+    monkeypatch.setenv("DATABASE_URL", f"{scheme}://alice:s3cret@db.example.org:6543/claims_prod")
+    config = env_database("DATABASE_URL", "sqlite:///unused.sqlite3")
+    assert config["ENGINE"] == "django.db.backends.postgresql"
+    assert (config["NAME"], config["HOST"], int(config["PORT"])) == ("claims_prod", "db.example.org", 6543)
+    assert (config["USER"], config["PASSWORD"]) == ("alice", "s3cret")
+    assert config["CONN_MAX_AGE"] == 60
+    assert config["CONN_HEALTH_CHECKS"] is True
+
+
+@pytest.mark.parametrize("value", [None, ""])
+def test_unset_or_empty_database_url_falls_back_to_the_sqlite_default(monkeypatch, value):
+    if value is None:
+        monkeypatch.delenv("DATABASE_URL", raising=False)
+    else:
+        monkeypatch.setenv("DATABASE_URL", value)
+    config = env_database("DATABASE_URL", "sqlite:////srv/claims/db.sqlite3")
+    assert config["ENGINE"] == "django.db.backends.sqlite3"
+    assert config["NAME"] == "/srv/claims/db.sqlite3"
+
+
+@pytest.mark.parametrize(
+    ("url", "explained"),
+    [
+        ("mysql://x", "not a supported database URL"),
+        ("not a url", "not a supported database URL"),
+        ("postgres://", "names no database"),
+        ("postgres://db.example.org:5432/", "names no database"),
+        ("postgres://db.example.org:port/claims", "could not be parsed"),
+    ],
+)
+def test_malformed_database_url_raises_improperly_configured_naming_it(monkeypatch, url, explained):
+    monkeypatch.setenv("DATABASE_URL", url)
+    with pytest.raises(ImproperlyConfigured, match=explained) as excinfo:
+        env_database("DATABASE_URL", "sqlite:///unused.sqlite3")
+    assert str(excinfo.value).startswith(f"DATABASE_URL={url!r}")
+
+
+@pytest.mark.parametrize(
+    ("raw", "value"),
+    [
+        ("1", True),
+        ("TRUE", True),
+        (" yes ", True),
+        ("on", True),
+        ("0", False),
+        ("False", False),
+        ("no", False),
+        ("", False),
+    ],
+)
+def test_env_bool_reads_the_usual_spellings(monkeypatch, raw, value):
+    monkeypatch.setenv("FLAG", raw)
+    assert env_bool("FLAG", not value) is value
+
+
+def test_env_bool_rejects_other_words_naming_the_variable(monkeypatch):
+    monkeypatch.setenv("DEBUG", "maybe")
+    with pytest.raises(ImproperlyConfigured, match=r"^DEBUG='maybe' is not a boolean"):
+        env_bool("DEBUG", False)
+
+
+def test_env_readers_return_the_default_when_the_variable_is_unset(monkeypatch):
+    for name in ("UNSET_FLAG", "UNSET_INT", "UNSET_LIST", "UNSET_STR"):
+        monkeypatch.delenv(name, raising=False)
+    assert env_bool("UNSET_FLAG", True) is True
+    assert env_int("UNSET_INT", 7) == 7
+    assert env_list("UNSET_LIST", ["a"]) == ["a"]
+    assert env_str("UNSET_STR", "x") == "x"
+
+
+def test_env_int_reads_integers_and_rejects_others_naming_the_variable(monkeypatch):
+    monkeypatch.setenv("WORKERS", "4")
+    assert env_int("WORKERS", 1) == 4
+    monkeypatch.setenv("WORKERS", "four")
+    with pytest.raises(ImproperlyConfigured, match=r"^WORKERS='four' is not an integer"):
+        env_int("WORKERS", 1)
+
+
+def test_env_list_splits_on_commas_and_drops_blanks(monkeypatch):
+    monkeypatch.setenv("ALLOWED_HOSTS", " claims.example.org, ,localhost,")
+    assert env_list("ALLOWED_HOSTS", []) == ["claims.example.org", "localhost"]

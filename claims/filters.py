@@ -24,7 +24,7 @@ class ClaimFilter(django_filters.FilterSet):
         help_text="Words in the claim, its quotes, or an actor's name or alias.",
     )
     topic = django_filters.ModelChoiceFilter(
-        field_name="topics", to_field_name="slug", queryset=Topic.objects.all(), empty_label="any topic"
+        label="Topic", field_name="topics", to_field_name="slug", queryset=Topic.objects.all(), empty_label="any topic"
     )
     claimant = django_filters.ModelChoiceFilter(
         label="Claimant (anywhere in the relay chain)",
@@ -34,7 +34,11 @@ class ClaimFilter(django_filters.FilterSet):
         empty_label="anyone",
     )
     subject = django_filters.ModelChoiceFilter(
-        field_name="subjects", to_field_name="slug", queryset=Actor.objects.all(), empty_label="anyone"
+        label="About (subject)",
+        field_name="subjects",
+        to_field_name="slug",
+        queryset=Actor.objects.all(),
+        empty_label="anyone",
     )
     materiel = django_filters.ModelChoiceFilter(
         to_field_name="slug", queryset=Materiel.objects.all(), empty_label="any materiel"

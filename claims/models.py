@@ -3,7 +3,7 @@
 import re
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -275,6 +275,28 @@ class ClaimStatus(models.TextChoices):
     SUPERSEDED = "superseded", "superseded"
 
 
+STATUS_EXPLAINED = {
+    ClaimStatus.REPORTED: "made and reported; not yet checked against other evidence",
+    ClaimStatus.CORROBORATED: "supported by at least one independent origin",
+    ClaimStatus.DISPUTED: "credibly denied or contradicted",
+    ClaimStatus.CONFIRMED: "established by evidence we judge conclusive",
+    ClaimStatus.REFUTED: "shown to be false; kept on record, not deleted",
+    ClaimStatus.RETRACTED: "withdrawn by the claimant",
+    ClaimStatus.SUPERSEDED: "replaced by a newer claim (see linked claims)",
+}
+
+
+class Credibility(models.IntegerChoices):
+    """NATO Admiralty code, credibility of the information itself."""
+
+    CONFIRMED = 1, "1: confirmed by other sources"
+    PROBABLY_TRUE = 2, "2: probably true"
+    POSSIBLY_TRUE = 3, "3: possibly true"
+    DOUBTFUL = 4, "4: doubtful"
+    IMPROBABLE = 5, "5: improbable"
+    CANNOT_BE_JUDGED = 6, "6: truth cannot be judged"
+
+
 class ClaimLikelihood(models.TextChoices):
     """ICD 203 expressions of likelihood, with their probability ranges."""
 
@@ -356,7 +378,7 @@ class Claim(models.Model):
         "information credibility",
         null=True,
         blank=True,
-        validators=[MinValueValidator(1), MaxValueValidator(6)],
+        choices=Credibility.choices,
         help_text="Admiralty grade of the information: 1 confirmed by other sources, 2 probably true, "
         "3 possibly true, 4 doubtful, 5 improbable, 6 truth cannot be judged.",
     )

@@ -6,14 +6,15 @@ for_detail), which prefetch what the templates read, so each page issues a const
 number of queries whatever the data size.
 """
 
+from django import forms
 from django.db.models import Count, Exists, OuterRef, Q
-from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
 from claims.filters import ClaimFilter
 from claims.jsonld import claim_jsonld
 from claims.models import (
+    STATUS_EXPLAINED,
     Actor,
     Attribution,
     AttributionRole,
@@ -103,10 +104,24 @@ def claim_detail(request, slug):
         "claim": claim,
         "citations": citations,
         "origin_count": len(origins),
+        "reporting_outlets": _reporting_outlets(citations),
+        "links": [(f"This claim {link.get_kind_display()}", link.to_claim) for link in claim.links_out.all()]
+        + [(f"{link.get_kind_display().capitalize()} this claim:", link.from_claim) for link in claim.links_in.all()],
+        "status_explained": STATUS_EXPLAINED[claim.status],
         "timeline": build_timeline([claim], claim.public_denials),
         "jsonld": claim_jsonld(claim, request),
     }
     return render(request, "claims/claim_detail.html", context)
+
+
+def _reporting_outlets(citations) -> list:
+    """The outlets that carried the claim, earliest publication first: the first reported
+    it, the others repeated it."""
+    ordered = sorted(citations, key=lambda c: (c.source.published_on is None, c.source.published_on or 0, c.pk))
+    outlets = {}
+    for citation in ordered:
+        outlets.setdefault(citation.source.outlet_id, citation.source.outlet)
+    return list(outlets.values())
 
 
 def _copies_of(source_ids) -> dict[int, list[Derivation]]:
@@ -140,25 +155,31 @@ def actor_list(request):
 
 def actor_detail(request, slug):
     actor = get_object_or_404(Actor.objects.select_related("parent").prefetch_related("aliases", "children"), slug=slug)
-    claims = Claim.objects.published().for_list()
 
     def in_chain(role):
         return Exists(Attribution.objects.filter(claim=OuterRef("pk"), actor=actor, role=role))
 
-    made = list(claims.filter(in_chain(AttributionRole.ORIGINATOR)))
-    relayed = list(claims.filter(in_chain(AttributionRole.RELAY)))
-    endorsed = list(claims.filter(in_chain(AttributionRole.ENDORSER)))
-    about = list(claims.filter(subjects=actor))
+    # One query for every claim the actor is involved in, then sorted by role here.
+    involved = list(
+        Claim.objects.published()
+        .for_list()
+        .annotate(
+            made_by=in_chain(AttributionRole.ORIGINATOR),
+            relayed_by=in_chain(AttributionRole.RELAY),
+            endorsed_by=in_chain(AttributionRole.ENDORSER),
+            is_about=Exists(Claim.subjects.through.objects.filter(claim=OuterRef("pk"), actor=actor)),
+        )
+        .filter(Q(made_by=True) | Q(relayed_by=True) | Q(endorsed_by=True) | Q(is_about=True))
+    )
     denials = list(Denial.objects.published().for_list().filter(deniers=actor))
-    involved = {c.pk: c for c in made + relayed + endorsed + about}
     context = {
         "actor": actor,
-        "made": made,
-        "relayed": relayed,
-        "endorsed": endorsed,
-        "about": about,
+        "made": [c for c in involved if c.made_by],
+        "relayed": [c for c in involved if c.relayed_by],
+        "endorsed": [c for c in involved if c.endorsed_by],
+        "about": [c for c in involved if c.is_about],
         "denials": denials,
-        "timeline": build_timeline(involved.values(), denials),
+        "timeline": build_timeline(involved, denials),
     }
     return render(request, "claims/actor_detail.html", context)
 
@@ -191,10 +212,16 @@ def materiel_detail(request, slug):
     return render(request, "claims/materiel_detail.html", {"materiel": materiel, "claims": claims})
 
 
+class SearchForm(forms.Form):
+    q = forms.CharField(max_length=MAX_QUERY_LENGTH, required=False, strip=True)
+
+
 def search(request):
-    query = request.GET.get("q", "").strip()
-    if len(query) > MAX_QUERY_LENGTH:
-        return HttpResponseBadRequest(f"Search for at most {MAX_QUERY_LENGTH} characters.")
+    form = SearchForm(request.GET)
+    if not form.is_valid():
+        message = " ".join(form.errors["q"])
+        return render(request, "claims/search.html", {"query": "", "error": message}, status=400)
+    query = form.cleaned_data["q"]
     context = {"query": query, "claims": [], "denials": [], "actors": []}
     if query:
         context["claims"] = Claim.objects.published().for_list().filter(claim_search(query))[:SEARCH_LIMIT]

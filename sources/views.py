@@ -29,10 +29,10 @@ def source_detail(request, slug):
         "chain": _derivation_chain(source),
         "claim_citations": ClaimCitation.objects.filter(
             source=source, claim__state=PublicationState.PUBLISHED
-        ).select_related("claim"),
+        ).select_related("claim", "source"),
         "denial_citations": DenialCitation.objects.filter(
             source=source, denial__state=PublicationState.PUBLISHED
-        ).select_related("denial"),
+        ).select_related("denial", "source"),
     }
     return render(request, "sources/source_detail.html", context)
 

@@ -55,8 +55,10 @@ def make_source(**fields) -> Source:
 
 
 def make_derivation(**fields) -> Derivation:
-    fields.setdefault("source", make_source())
-    fields.setdefault("derived_from", make_source())
+    if "source" not in fields:
+        fields["source"] = make_source()
+    if "derived_from" not in fields:
+        fields["derived_from"] = make_source()
     fields.setdefault("kind", "republishes")
     return Derivation.objects.create(**fields)
 
@@ -92,22 +94,27 @@ def make_claim(**fields) -> Claim:
 
 
 def make_attribution(**fields) -> Attribution:
-    fields.setdefault("claim", make_claim())
-    fields.setdefault("actor", make_actor())
+    if "claim" not in fields:
+        fields["claim"] = make_claim()
+    if "actor" not in fields:
+        fields["actor"] = make_actor()
     fields.setdefault("role", "originator")
     fields.setdefault("position", 1)
     return Attribution.objects.create(**fields)
 
 
 def make_quantity(**fields) -> Quantity:
-    fields.setdefault("claim", make_claim())
+    if "claim" not in fields:
+        fields["claim"] = make_claim()
     fields = {"comparator": "more_than", "low": 1_000_000, "item": "artillery shells", **fields}
     return Quantity.objects.create(**fields)
 
 
 def make_claim_citation(**fields) -> ClaimCitation:
-    fields.setdefault("claim", make_claim())
-    fields.setdefault("source", make_source())
+    if "claim" not in fields:
+        fields["claim"] = make_claim()
+    if "source" not in fields:
+        fields["source"] = make_source()
     fields.setdefault("quote", "more than a million artillery shells")
     return ClaimCitation.objects.create(**fields)
 
@@ -125,19 +132,23 @@ def make_denial(*, claims=(), deniers=(), **fields) -> Denial:
     }
     denial = Denial.objects.create(**fields)
     denial.claims.set(claims)
-    denial.deniers.set(deniers or [make_actor()])
+    denial.deniers.set(deniers or [make_actor()])  # a denial always has a denier
     return denial
 
 
 def make_denial_citation(**fields) -> DenialCitation:
-    fields.setdefault("denial", make_denial())
-    fields.setdefault("source", make_source())
+    if "denial" not in fields:
+        fields["denial"] = make_denial()
+    if "source" not in fields:
+        fields["source"] = make_source()
     fields.setdefault("quote", "dismissed the accusations as baseless")
     return DenialCitation.objects.create(**fields)
 
 
 def make_claim_link(**fields) -> ClaimLink:
-    fields.setdefault("from_claim", make_claim())
-    fields.setdefault("to_claim", make_claim())
+    if "from_claim" not in fields:
+        fields["from_claim"] = make_claim()
+    if "to_claim" not in fields:
+        fields["to_claim"] = make_claim()
     fields.setdefault("kind", "derived_from")
     return ClaimLink.objects.create(**fields)

@@ -1,0 +1,448 @@
+"""Curation of actors, topics, materiel, claims and denials.
+
+A claim is edited on one page: its relay chain, quantities, citations and outgoing
+links are inlines, and the denials answering it are listed with links. Only users
+with the publish permission (the "editor" group) may publish a claim or a denial or
+take a published one back; the form refuses it for everyone else, on every POST.
+"""
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db.models import Count, Prefetch
+from django.forms.models import BaseInlineFormSet
+from django.urls import reverse
+
+from claims.models import (
+    Actor,
+    ActorAlias,
+    Attribution,
+    Claim,
+    ClaimCitation,
+    ClaimLink,
+    Denial,
+    DenialCitation,
+    Materiel,
+    PublicationState,
+    Quantity,
+    Topic,
+)
+from sources.admin import html_list, partial_date
+
+# Publication
+
+
+class PublicationForm(forms.ModelForm):
+    """Refuses a change of state to or from "published" unless the user may publish."""
+
+    may_publish = False  # set per request by PublicationAdmin.get_form
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.stored_state = None if self.instance._state.adding else self.instance.state
+
+    def clean_state(self):
+        state = self.cleaned_data["state"]
+        published = PublicationState.PUBLISHED
+        if not self.may_publish and state != self.stored_state:
+            if state == published:
+                raise ValidationError("Only editors can publish.", code="publish_denied")
+            if self.stored_state == published:
+                raise ValidationError("Only editors can take a published record back.", code="unpublish_denied")
+        return state
+
+
+class PublicationAdmin(admin.ModelAdmin):
+    form = PublicationForm
+    publish_permission = ""  # "app_label.codename"
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        may_publish = request.user.has_perm(self.publish_permission)
+        return type(form.__name__, (form,), {"may_publish": may_publish})
+
+
+# Ordered inlines
+
+
+class PositionedFormSet(BaseInlineFormSet):
+    """Rows of an ordered inline. A row saved without a position goes after the last
+    one, in page order, so adding a link to a chain needs no numbering."""
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        field = form.fields["position"]
+        field.required = False
+        field.validators.append(MinValueValidator(1))
+        field.help_text = f"{field.help_text} Leave blank to put it last.".lstrip()
+        if form.instance._state.adding:
+            form.initial["position"] = None
+
+    def clean(self):
+        super().clean()
+        stored = [obj.position for obj in self.get_queryset()]
+        posted = [form.cleaned_data.get("position") for form in self.forms if getattr(form, "cleaned_data", None)]
+        last = max([p for p in stored + posted if p], default=0)
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None)
+            if data and not data.get("DELETE") and data.get("position") is None:
+                last += 1
+                form.instance.position = last
+
+
+class AttributionInline(admin.TabularInline):
+    model = Attribution
+    formset = PositionedFormSet
+    fields = ["position", "actor", "role", "channel", "date_on", "date_precision"]
+    ordering = ["position", "pk"]
+    autocomplete_fields = ["actor"]
+    extra = 1
+    verbose_name_plural = "relay chain, from the origin (1) towards the public"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+
+class QuantityInline(admin.StackedInline):
+    model = Quantity
+    formset = PositionedFormSet
+    fields = [
+        ("position", "as_worded"),
+        ("comparator", "low", "high"),
+        ("item", "unit", "materiel"),
+        ("as_of_on", "as_of_precision"),
+        "reading",
+    ]
+    readonly_fields = ["reading"]
+    ordering = ["position", "pk"]
+    autocomplete_fields = ["materiel"]
+    extra = 0
+
+    @admin.display(description="reads as")
+    def reading(self, obj):
+        return obj.describe() if obj.pk else "-"
+
+
+class CitationInline(admin.StackedInline):
+    formset = PositionedFormSet
+    fields = [
+        ("source", "position", "stance", "locator"),
+        "quote",
+        ("quote_prefix", "quote_suffix"),
+        "translation",
+        "note",
+        "quote_found",
+    ]
+    readonly_fields = ["quote_found"]
+    ordering = ["position", "pk"]
+    autocomplete_fields = ["source"]
+    extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("source__outlet")
+
+    @admin.display(description="quote found in the source's text", boolean=True)
+    def quote_found(self, obj):
+        return obj.quote_found if obj.pk else None
+
+
+class ClaimCitationInline(CitationInline):
+    model = ClaimCitation
+
+
+class DenialCitationInline(CitationInline):
+    model = DenialCitation
+
+
+class ClaimLinkInline(admin.TabularInline):
+    model = ClaimLink
+    fk_name = "from_claim"
+    fields = ["kind", "to_claim", "note"]
+    autocomplete_fields = ["to_claim"]
+    extra = 0
+    verbose_name = "link to another claim"
+    verbose_name_plural = "links to other claims (read: this claim <kind> the other)"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("from_claim", "to_claim")
+
+
+class ActorAliasInline(admin.TabularInline):
+    model = ActorAlias
+    fields = ["name", "language"]
+    extra = 1
+
+
+# Claims and denials
+
+
+@admin.register(Claim)
+class ClaimAdmin(PublicationAdmin):
+    publish_permission = "claims.publish_claim"
+    list_display = [
+        "__str__",
+        "made_display",
+        "relay_chain",
+        "certainty",
+        "status",
+        "likelihood",
+        "state",
+        "denial_count",
+    ]
+    list_filter = ["state", "status", "certainty", "likelihood", "confidence", "credibility", "topics"]
+    search_fields = [
+        "proposition",
+        "slug",
+        "hedge",
+        "subjects__name",
+        "attributions__actor__name",
+        "attributions__actor__aliases__name",
+    ]
+    date_hierarchy = "made_on"
+    prepopulated_fields = {"slug": ["proposition"]}
+    autocomplete_fields = ["subjects", "topics", "materiel"]
+    readonly_fields = ["version", "created_at", "updated_at", "denial_links", "links_in"]
+    fieldsets = [
+        (
+            "Proposition and dates",
+            {
+                "fields": [
+                    "proposition",
+                    "slug",
+                    ("made_on", "made_precision"),
+                    ("period_start_on", "period_start_precision"),
+                    ("period_end_on", "period_end_precision"),
+                ]
+            },
+        ),
+        ("The claimant's certainty", {"fields": [("certainty", "hedge")]}),
+        ("Our assessment", {"fields": ["status", ("likelihood", "confidence"), "credibility"]}),
+        ("What it is about", {"fields": ["subjects", "topics", "materiel"]}),
+        ("Publication", {"fields": ["state", ("version", "created_at", "updated_at")]}),
+        ("Notes", {"fields": ["notes"]}),
+        ("Denials and links from other claims", {"fields": ["denial_links", "links_in"]}),
+    ]
+    inlines = [AttributionInline, QuantityInline, ClaimCitationInline, ClaimLinkInline]
+
+    def get_queryset(self, request):
+        chain = Attribution.objects.select_related("actor").order_by("position", "pk")
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(denial_count=Count("denials"))
+            .prefetch_related(Prefetch("attributions", queryset=chain))
+        )
+
+    @admin.display(description="made", ordering="made_on")
+    def made_display(self, obj):
+        return partial_date(obj.made)
+
+    @admin.display(description="relay chain")
+    def relay_chain(self, obj):
+        return " → ".join(a.actor.name for a in obj.attributions.all()) or "-"
+
+    @admin.display(description="denials", ordering="denial_count")
+    def denial_count(self, obj):
+        return obj.denial_count
+
+    @admin.display(description="denials answering this claim")
+    def denial_links(self, obj):
+        if not obj.pk:
+            return "-"
+        denials = obj.denials.order_by("made_on", "pk")
+        return html_list(
+            (reverse("admin:claims_denial_change", args=[d.pk]), d, f"{d.get_kind_display()}, {d.get_state_display()}")
+            for d in denials
+        )
+
+    @admin.display(description="links from other claims")
+    def links_in(self, obj):
+        if not obj.pk:
+            return "-"
+        links = obj.links_in.select_related("from_claim")
+        return html_list(
+            (reverse("admin:claims_claim_change", args=[link.from_claim_id]), link.from_claim, link.get_kind_display())
+            for link in links
+        )
+
+
+@admin.register(Denial)
+class DenialAdmin(PublicationAdmin):
+    publish_permission = "claims.publish_denial"
+    list_display = ["__str__", "made_display", "kind", "denier_names", "claim_count", "state"]
+    list_filter = ["state", "kind"]
+    search_fields = ["statement", "slug", "channel", "deniers__name", "deniers__aliases__name"]
+    date_hierarchy = "made_on"
+    prepopulated_fields = {"slug": ["statement"]}
+    autocomplete_fields = ["deniers", "claims"]
+    readonly_fields = ["version", "created_at", "updated_at"]
+    fieldsets = [
+        ("Statement and date", {"fields": ["statement", "slug", ("made_on", "made_precision")]}),
+        ("Who denied, and how", {"fields": ["deniers", "kind", "channel"]}),
+        ("Claims it answers", {"fields": ["claims"]}),
+        ("Publication", {"fields": ["state", ("version", "created_at", "updated_at")]}),
+        ("Notes", {"fields": ["notes"]}),
+    ]
+    inlines = [DenialCitationInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(claim_count=Count("claims")).prefetch_related("deniers")
+
+    @admin.display(description="made", ordering="made_on")
+    def made_display(self, obj):
+        return partial_date(obj.made)
+
+    @admin.display(description="denied by")
+    def denier_names(self, obj):
+        return ", ".join(actor.name for actor in obj.deniers.all()) or "-"
+
+    @admin.display(description="claims answered", ordering="claim_count")
+    def claim_count(self, obj):
+        return obj.claim_count
+
+
+# Who and what claims are about
+
+
+@admin.register(Actor)
+class ActorAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "country", "parent", "alias_names"]
+    list_filter = ["kind", "country"]
+    list_select_related = ["parent"]
+    search_fields = ["name", "slug", "aliases__name", "wikidata_id"]
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["parent"]
+    fields = ["name", "slug", "kind", "country", "parent", "wikidata_id", "description", "track_record"]
+    inlines = [ActorAliasInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("aliases")
+
+    @admin.display(description="aliases")
+    def alias_names(self, obj):
+        return ", ".join(alias.name for alias in obj.aliases.all()) or "-"
+
+
+@admin.register(ActorAlias)
+class ActorAliasAdmin(admin.ModelAdmin):
+    list_display = ["name", "actor", "language"]
+    list_filter = ["language"]
+    list_select_related = ["actor"]
+    search_fields = ["name", "actor__name"]
+    autocomplete_fields = ["actor"]
+    fields = ["actor", "name", "language"]
+
+
+@admin.register(Topic)
+class TopicAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "claim_count"]
+    search_fields = ["name", "slug", "description"]
+    prepopulated_fields = {"slug": ["name"]}
+    fields = ["name", "slug", "description"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(claim_count=Count("claims"))
+
+    @admin.display(description="claims", ordering="claim_count")
+    def claim_count(self, obj):
+        return obj.claim_count
+
+
+@admin.register(Materiel)
+class MaterielAdmin(admin.ModelAdmin):
+    list_display = ["name", "category", "parent"]
+    list_filter = ["category"]
+    list_select_related = ["parent"]
+    search_fields = ["name", "slug", "description"]
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["parent"]
+    fields = ["name", "slug", "category", "parent", "description"]
+
+
+# The parts of a claim or denial, each also reachable on its own
+
+
+@admin.register(Attribution)
+class AttributionAdmin(admin.ModelAdmin):
+    list_display = ["claim", "position", "actor", "role", "channel", "date_display"]
+    list_filter = ["role"]
+    list_select_related = ["claim", "actor"]
+    search_fields = ["claim__proposition", "claim__slug", "actor__name", "channel"]
+    autocomplete_fields = ["claim", "actor"]
+    fields = ["claim", "position", "actor", "role", "channel", ("date_on", "date_precision")]
+
+    @admin.display(description="date", ordering="date_on")
+    def date_display(self, obj):
+        return partial_date(obj.date)
+
+
+@admin.register(Quantity)
+class QuantityAdmin(admin.ModelAdmin):
+    list_display = ["reading", "claim", "materiel", "as_of_display"]
+    list_filter = ["comparator", "materiel__category"]
+    list_select_related = ["claim", "materiel"]
+    search_fields = ["item", "as_worded", "unit", "claim__proposition", "claim__slug"]
+    autocomplete_fields = ["claim", "materiel"]
+    fields = [
+        "claim",
+        ("position", "as_worded"),
+        ("comparator", "low", "high"),
+        ("item", "unit", "materiel"),
+        ("as_of_on", "as_of_precision"),
+    ]
+
+    @admin.display(description="quantity")
+    def reading(self, obj):
+        return obj.describe()
+
+    @admin.display(description="as of", ordering="as_of_on")
+    def as_of_display(self, obj):
+        return partial_date(obj.as_of)
+
+
+class CitationAdmin(admin.ModelAdmin):
+    list_filter = ["stance"]
+    citation_fields = [
+        ("source", "position", "stance", "locator"),
+        "quote",
+        ("quote_prefix", "quote_suffix"),
+        "translation",
+        "note",
+    ]
+
+    @admin.display(description="quote")
+    def quote_excerpt(self, obj):
+        return obj.quote if len(obj.quote) <= 80 else obj.quote[:79] + "…"
+
+    @admin.display(description="found in text", boolean=True)
+    def quote_found(self, obj):
+        return obj.quote_found
+
+
+@admin.register(ClaimCitation)
+class ClaimCitationAdmin(CitationAdmin):
+    list_display = ["claim", "source", "stance", "quote_excerpt", "quote_found"]
+    list_select_related = ["claim", "source__outlet"]
+    search_fields = ["quote", "translation", "locator", "source__title", "claim__proposition", "claim__slug"]
+    autocomplete_fields = ["claim", "source"]
+    fields = ["claim", *CitationAdmin.citation_fields]
+
+
+@admin.register(DenialCitation)
+class DenialCitationAdmin(CitationAdmin):
+    list_display = ["denial", "source", "stance", "quote_excerpt", "quote_found"]
+    list_select_related = ["denial", "source__outlet"]
+    search_fields = ["quote", "translation", "locator", "source__title", "denial__statement", "denial__slug"]
+    autocomplete_fields = ["denial", "source"]
+    fields = ["denial", *CitationAdmin.citation_fields]
+
+
+@admin.register(ClaimLink)
+class ClaimLinkAdmin(admin.ModelAdmin):
+    list_display = ["from_claim", "kind", "to_claim"]
+    list_filter = ["kind"]
+    list_select_related = ["from_claim", "to_claim"]
+    search_fields = ["from_claim__proposition", "from_claim__slug", "to_claim__proposition", "to_claim__slug", "note"]
+    autocomplete_fields = ["from_claim", "to_claim"]
+    fields = ["from_claim", "kind", "to_claim", "note"]

@@ -1,0 +1,121 @@
+"""Curation of outlets, sources and derivations.
+
+Every changelist fetches what its columns show in a fixed number of queries
+(list_select_related, annotations), whatever the page size.
+"""
+
+from django.contrib import admin
+from django.db.models import Count, Value
+from django.db.models.functions import Coalesce, NullIf
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+
+from sources.models import Derivation, Outlet, Reliability, Source
+
+
+def partial_date(value) -> str:
+    """A PartialDate as readers see it ('August 2023'), or the admin's empty marker."""
+    return str(value) if value else "-"
+
+
+def html_list(items) -> str:
+    """A <ul> of links from (url, text, detail) triples, every part escaped; "-" when empty."""
+    rows = format_html_join("", '<li><a href="{}">{}</a> ({})</li>', items)
+    return format_html("<ul>{}</ul>", rows) if rows else "-"
+
+
+@admin.register(Outlet)
+class OutletAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "domain", "country", "reliability", "source_count"]
+    list_filter = ["kind", "reliability", "country"]
+    search_fields = ["name", "slug", "domain"]
+    prepopulated_fields = {"slug": ["name"]}
+    fields = ["name", "slug", "kind", "domain", "country", "reliability", "notes"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(source_count=Count("sources"))
+
+    @admin.display(description="sources", ordering="source_count")
+    def source_count(self, obj):
+        url = reverse("admin:sources_source_changelist") + f"?outlet__id__exact={obj.pk}"
+        return format_html('<a href="{}">{}</a>', url, obj.source_count)
+
+
+class DerivationInline(admin.TabularInline):
+    """What this source was taken from."""
+
+    model = Derivation
+    fk_name = "source"
+    fields = ["kind", "derived_from", "note"]
+    autocomplete_fields = ["derived_from"]
+    extra = 1
+    verbose_name = "derived from"
+    verbose_name_plural = "derived from (follow these back to count independent origins)"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("source", "derived_from__outlet")
+
+
+@admin.register(Source)
+class SourceAdmin(admin.ModelAdmin):
+    list_display = [
+        "title",
+        "outlet",
+        "kind",
+        "published_display",
+        "outlet_reliability",
+        "effective_reliability",
+    ]
+    list_filter = ["kind", "outlet__kind", "outlet__reliability", "reliability_override", "language"]
+    list_select_related = ["outlet"]
+    search_fields = ["title", "slug", "url", "authors", "outlet__name", "outlet__domain"]
+    date_hierarchy = "published_on"
+    prepopulated_fields = {"slug": ["title"]}
+    autocomplete_fields = ["outlet"]
+    readonly_fields = ["outlet_reliability", "effective_reliability", "text_sha256", "derived_copies"]
+    fieldsets = [
+        (None, {"fields": ["outlet", "title", "slug", "kind", "url", "archive_url", "authors", "language"]}),
+        ("Dates", {"fields": [("published_on", "published_precision"), "retrieved_at"]}),
+        ("Reliability", {"fields": ["reliability_override", ("outlet_reliability", "effective_reliability")]}),
+        ("Text", {"fields": ["text", "text_sha256"]}),
+        ("Notes", {"fields": ["notes"]}),
+        ("Copies taken from this document", {"fields": ["derived_copies"]}),
+    ]
+    inlines = [DerivationInline]
+
+    def get_queryset(self, request):
+        effective = Coalesce(NullIf("reliability_override", Value("")), "outlet__reliability")
+        return super().get_queryset(request).annotate(effective_grade=effective)
+
+    @admin.display(description="published", ordering="published_on")
+    def published_display(self, obj):
+        return partial_date(obj.published)
+
+    @admin.display(description="outlet's grade", ordering="outlet__reliability")
+    def outlet_reliability(self, obj):
+        return obj.outlet.get_reliability_display() if obj.outlet_id else "-"
+
+    @admin.display(description="effective grade", ordering="effective_grade")
+    def effective_reliability(self, obj):
+        if not obj.outlet_id:
+            return "-"
+        label = Reliability(obj.reliability).label
+        return f"{label} (this document)" if obj.reliability_override else label
+
+    @admin.display(description="derived copies")
+    def derived_copies(self, obj):
+        """Documents taken from this one; each is edited on its own page."""
+        copies = obj.derived_copies.select_related("source__outlet") if obj.pk else []
+        return html_list(
+            (reverse("admin:sources_source_change", args=[d.source_id]), d.source, d.get_kind_display()) for d in copies
+        )
+
+
+@admin.register(Derivation)
+class DerivationAdmin(admin.ModelAdmin):
+    list_display = ["source", "kind", "derived_from"]
+    list_filter = ["kind"]
+    list_select_related = ["source__outlet", "derived_from__outlet"]
+    search_fields = ["source__title", "derived_from__title", "note"]
+    autocomplete_fields = ["source", "derived_from"]
+    fields = ["source", "kind", "derived_from", "note"]

@@ -26,15 +26,9 @@ from claims.models import (
 )
 from claims.pagination import BadCursor, keyset_page
 from claims.search import claim_search, denial_search
+from claims.timeline import build_timeline
 from sources.models import Derivation, Source
 from sources.services import independent_origins
-
-
-def build_timeline(claims, denials):  # TEMPORARY until claims/timeline.py lands
-    from claims.timeline import build_timeline as build
-
-    return build(claims, denials)
-
 
 SEARCH_LIMIT = 50
 MAX_QUERY_LENGTH = 200

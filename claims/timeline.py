@@ -1,0 +1,491 @@
+"""The claim-vs-denial timeline, drawn on the server as SVG.
+
+Claims sit above a date axis and denials below it. Each date is drawn at the precision
+it was reported with: a day is a point, "August 2023" is a bar across the whole month,
+never a point on the 1st. The period a claim covers ("since August") is a thin bar on
+the claim's row. Events are packed into lanes so that their labels do not overlap, and
+the drawing grows downwards as lanes are added.
+
+The SVG is a picture for sighted readers with a pointer. The table rendered from
+`Timeline.rows` (templates/includes/timeline.html) is its accessible equivalent, and
+the only place undated events appear.
+
+Propositions and statements come from untrusted sources, so every fragment is built
+with format_html, which escapes its arguments; no text is ever concatenated raw. There
+are no style attributes (a Content Security Policy will forbid them): only class names,
+styled in static/css/timeline.css, and presentation attributes for geometry.
+"""
+
+import calendar
+import datetime as dt
+import unicodedata
+from dataclasses import dataclass
+
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString, mark_safe
+
+from sources.partial_dates import PartialDate, Precision
+
+# Geometry, in SVG user units. The viewBox is WIDTH wide; the SVG scales to its container.
+WIDTH = 960
+MARGIN = 32  # left and right: room for half a tick label
+FONT_SIZE = 13  # labels; tick labels are TICK_FONT_SIZE
+TICK_FONT_SIZE = 11
+LEGEND_HEIGHT = 30
+LANE_HEIGHT = 40  # one event: the mark line, then its label line
+COMPACT_LANE_HEIGHT = 22  # the mark line alone, when there are too many events to label
+MARK_Y = 9  # mark centre, from the top of its lane
+LABEL_Y = 29  # baseline of the label under the mark
+DOT_RADIUS = 5
+MIN_SPAN = 14  # a month on a long axis stays wider than a day's dot
+PERIOD_HEIGHT = 4
+AXIS_GAP = 8  # between the nearest claim lane and the axis
+AXIS_BAND = 30  # below the axis: tick labels, then the first denial lane
+BOTTOM = 8
+LANE_GAP = 12  # horizontal space kept between two events in one lane
+TEXT_GAP = 5  # between a mark and the label beside it
+# Average character widths in em, generous: the server cannot measure text. Measured in
+# Chromium with DejaVu Sans, a wide font: at most 0.55 regular and 0.63 bold.
+CHAR_WIDTH = 0.6
+BOLD_CHAR_WIDTH = 0.68  # the side label is bold
+
+# Labels are cut short; the full text is in each mark's <title> and in the table. The
+# label under each mark is cut shorter, or left out, when the lanes it takes would make
+# the drawing taller than MAX_LANES lanes.
+LABEL_LENGTHS = (48, 32, 20, 0)
+SIDE_LABEL_CHARS = 36
+MAX_LANES = 36
+
+
+@dataclass(frozen=True)
+class TimelineRow:
+    """One event, for the table."""
+
+    date: PartialDate | None  # None: undated, listed in the table only
+    kind: str  # "claim" or "denial"
+    text: str
+    url: str
+    figures: str = ""
+    period: str = ""
+    # What the drawing also shows, so that the table says it too:
+    status: str = ""  # a claim's status as our analysts judge it: "refuted"
+    deniers: str = ""  # who made a denial: "North Korea, Russia"
+
+
+@dataclass(frozen=True)
+class Timeline:
+    svg: SafeString  # a complete <svg> element, or "" when no event has a date
+    rows: list[TimelineRow]
+    is_empty: bool
+
+
+def build_timeline(claims, denials, *, id_prefix: str = "timeline") -> Timeline:
+    """Draw claims (with quantities prefetched) and denials (with deniers prefetched).
+
+    id_prefix keeps the ids of the SVG's <title> and <desc> unique when a page shows
+    more than one timeline.
+    """
+    rows, events = [], []
+    for claim in claims:
+        row = _claim_row(claim)
+        rows.append(row)
+        if row.date:
+            events.append(_claim_event(claim, row))
+    for denial in denials:
+        row = _denial_row(denial)
+        rows.append(row)
+        if row.date:
+            events.append(_denial_event(row))
+    rows.sort(key=_row_order)
+    svg = _draw(events, id_prefix) if events else SafeString("")
+    return Timeline(svg=svg, rows=rows, is_empty=not rows)
+
+
+# --- From records to rows and events ------------------------------------------------
+
+
+@dataclass
+class _Event:
+    """An event to draw. Date ranges are half-open: [first day, day after the last)."""
+
+    row: TimelineRow
+    css: str  # extra class names
+    title: str  # full text, for hover and screen readers
+    side_text: str  # figures (claims) or deniers (denials), to label beside the mark
+    span: tuple[dt.date, dt.date]
+    is_point: bool
+    period: tuple[dt.date, dt.date] | None = None
+    # Set by _draw(), _place() and _assign_lanes():
+    label: str = ""  # short proposition or statement, under the mark
+    side_label: str = ""  # short side_text
+    x0: float = 0.0  # the mark
+    x1: float = 0.0
+    side_at: tuple[float, str] = (0.0, "start")  # x and text-anchor of the side label
+    label_at: tuple[float, str] = (0.0, "start")  # and of the label
+    left: float = 0.0  # everything drawn for the event, labels included
+    right: float = 0.0
+    lane: int = 0
+
+
+def _claim_row(claim) -> TimelineRow:
+    figures = "; ".join(q.describe() for q in claim.quantities.all())
+    period, _ = _covered_period(claim)
+    return TimelineRow(
+        claim.made, "claim", claim.proposition, claim.get_absolute_url(), figures, period, claim.get_status_display()
+    )
+
+
+def _denial_row(denial) -> TimelineRow:
+    deniers = ", ".join(actor.name for actor in denial.deniers.all())
+    return TimelineRow(denial.made, "denial", denial.statement, denial.get_absolute_url(), deniers=deniers)
+
+
+def _claim_event(claim, row: TimelineRow) -> _Event:
+    quantities = claim.quantities.all()
+    # The source's own wording ("more than a million") is shorter than describe().
+    figures = "; ".join(q.as_worded or q.describe() for q in quantities)
+    _, period = _covered_period(claim)
+    title = f"Claim, {row.date} ({row.status}): {row.text}"
+    if quantities:
+        worded = (q.describe() + (f" (“{q.as_worded}”)" if q.as_worded else "") for q in quantities)
+        title += f" Figures: {'; '.join(worded)}."
+    if row.period:
+        title += f" Period covered: {row.period}."
+    return _Event(
+        row=row,
+        css=f"timeline-claim timeline-status-{claim.status}",
+        title=title,
+        side_text=figures,
+        span=(row.date.date, _day_after(row.date)),
+        is_point=row.date.precision == Precision.DAY,
+        period=period,
+    )
+
+
+def _denial_event(row: TimelineRow) -> _Event:
+    title = f"Denial, {row.date}" + (f", by {row.deniers}" if row.deniers else "") + f": {row.text}"
+    return _Event(
+        row=row,
+        css="timeline-denial",
+        title=title,
+        side_text=row.deniers,
+        span=(row.date.date, _day_after(row.date)),
+        is_point=row.date.precision == Precision.DAY,
+    )
+
+
+def _covered_period(claim) -> tuple[str, tuple[dt.date, dt.date] | None]:
+    """The period a claim covers, in words for the table and as a date range for the bar.
+
+    An open-ended period ("since August") runs to when the claim was made.
+    """
+    start, end, made = claim.period_start, claim.period_end, claim.made
+    if start and end:
+        words = str(start) if start == end else f"{start} – {end}"
+        return words, (start.date, _day_after(end))
+    if start and made and made.date > start.date:
+        return f"{start} – {made}", (start.date, made.date)
+    if start:
+        return f"from {start}", (start.date, _day_after(start))
+    if end:
+        return f"until {end}", None  # no start to draw from
+    return "", None
+
+
+def _row_order(row: TimelineRow):
+    kind_order = 0 if row.kind == "claim" else 1
+    if row.date is None:
+        return (1, dt.date.min, dt.date.min, kind_order)  # undated rows last
+    return (0, row.date.date, row.date.last_day, kind_order)
+
+
+def _day_after(date: PartialDate) -> dt.date:
+    return date.last_day + dt.timedelta(days=1)
+
+
+def _short(text: str, chars: int) -> str:
+    """At most `chars` characters, cut at a word where possible, with an ellipsis."""
+    text = " ".join(text.split())
+    if len(text) <= chars:
+        return text
+    cut = text[: max(chars - 1, 0)]
+    if " " in cut[chars // 2 :]:  # a word boundary that keeps at least half the text
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:") + "…" if cut else ""
+
+
+# --- Layout ---------------------------------------------------------------------------
+
+
+class _Scale:
+    """Maps dates to x. The range is padded, so that one event, or many on a single
+    day, still has room around it and nothing divides by zero."""
+
+    def __init__(self, first: dt.date, last: dt.date):
+        pad = dt.timedelta(days=max((last - first).days // 25, 31))
+        self.start, self.end = first - pad, last + pad
+        self.days = (self.end - self.start).days
+
+    def x(self, date: dt.date) -> float:
+        return MARGIN + (date - self.start).days / self.days * (WIDTH - 2 * MARGIN)
+
+
+def _ticks(start: dt.date, end: dt.date) -> list[tuple[dt.date, str]]:
+    """First days of months (or years, on a long axis) between start and end, labelled."""
+    months = (end.year - start.year) * 12 + end.month - start.month
+    if months <= 12:
+        step = 1
+    elif months <= 36:
+        step = 3
+    elif months <= 72:
+        step = 6
+    else:  # years, about ten ticks at most
+        step = 12 * next(n for n in (1, 2, 5, 10, 20, 50, 100) if months / 12 / n <= 10)
+    index = start.year * 12 + start.month - 1 + (start.day > 1)  # months since year 0
+    index += -index % step  # quarters start in January, April...; years on multiples
+    ticks = []
+    while (day := dt.date(index // 12, index % 12 + 1, 1)) <= end:
+        label = str(day.year) if step >= 12 else f"{calendar.month_abbr[day.month]} {day.year}"
+        ticks.append((day, label))
+        index += step
+    return ticks
+
+
+def _text_width(text: str, size: float, em: float = CHAR_WIDTH) -> float:
+    """An estimate that errs wide; Chinese, Japanese and Korean characters are 1 em."""
+    return sum(size * (1.0 if unicodedata.east_asian_width(c) in "WF" else em) for c in text)
+
+
+def _place(event: _Event, scale: _Scale) -> None:
+    """Horizontal geometry of one event: its mark, period bar and labels."""
+    x0, x1 = scale.x(event.span[0]), scale.x(event.span[1])
+    centre = (x0 + x1) / 2
+    if event.is_point:
+        x0, x1 = centre - DOT_RADIUS, centre + DOT_RADIUS
+    elif x1 - x0 < MIN_SPAN:
+        x0, x1 = centre - MIN_SPAN / 2, centre + MIN_SPAN / 2
+    event.x0, event.x1 = x0, x1
+    left, right = x0, x1  # the mark and its period bar
+    if event.period:
+        left, right = min(left, scale.x(event.period[0])), max(right, scale.x(event.period[1]))
+
+    # The side label goes beside the mark and its period bar, the label under the mark.
+    # Both run rightwards, or leftwards when they would leave the drawing on the right.
+    # When they fit on neither side (a bar across the whole axis), they go on the roomier
+    # side, the side label cut to the room there, and the label moved inside the drawing.
+    side_label = _short(event.side_text, SIDE_LABEL_CHARS)
+    side, label = _text_width(side_label, FONT_SIZE, BOLD_CHAR_WIDTH), _text_width(event.label, FONT_SIZE)
+    room_right, room_left = WIDTH - 4 - TEXT_GAP - right, left - TEXT_GAP - 4
+    if side <= room_right and x0 + label <= WIDTH - 4:
+        rightwards = True
+    elif side <= room_left and x1 - label >= 4:
+        rightwards = False
+    else:
+        rightwards = room_right >= room_left
+    room = room_right if rightwards else room_left
+    if side > room:  # as much as fits, or nothing if that is too little
+        chars = int(room // (BOLD_CHAR_WIDTH * FONT_SIZE))
+        side_label = _short(event.side_text, chars) if chars >= 8 else ""
+        side = _text_width(side_label, FONT_SIZE, BOLD_CHAR_WIDTH)
+    event.side_label = side_label
+    if rightwards:
+        event.side_at = (right + TEXT_GAP, "start")
+        event.label_at = (min(x0, WIDTH - 4 - label), "start")
+    else:
+        event.side_at = (left - TEXT_GAP, "end")
+        event.label_at = (max(x1, 4 + label), "end")
+    texts = [_text_extent(*event.side_at, side), _text_extent(*event.label_at, label)]
+    event.left = min(left, *(start for start, _ in texts))
+    event.right = max(right, *(end for _, end in texts))
+
+
+def _text_extent(x: float, anchor: str, width: float) -> tuple[float, float]:
+    if width == 0:
+        return (x, x)
+    return (x, x + width) if anchor == "start" else (x - width, x)
+
+
+def _assign_lanes(events: list[_Event]) -> int:
+    """Greedy interval packing: each event goes into the first lane that is free at its
+    left edge. Returns the number of lanes."""
+    lane_ends: list[float] = []
+    for event in sorted(events, key=lambda e: (e.left, e.right)):
+        free = (lane for lane, end in enumerate(lane_ends) if end + LANE_GAP <= event.left)
+        event.lane = next(free, len(lane_ends))
+        if event.lane == len(lane_ends):
+            lane_ends.append(0.0)
+        lane_ends[event.lane] = event.right
+    return len(lane_ends)
+
+
+# --- Drawing --------------------------------------------------------------------------
+
+
+def _draw(events: list[_Event], id_prefix: str) -> SafeString:
+    dates = [d for e in events for d in (*e.span, *(e.period or ()))]
+    scale = _Scale(min(dates), max(dates))
+    claims = [e for e in events if e.row.kind == "claim"]
+    denials = [e for e in events if e.row.kind == "denial"]
+    for chars in LABEL_LENGTHS:  # longest labels that fit in MAX_LANES; none at worst
+        for event in events:
+            event.label = _short(event.row.text, chars)
+            _place(event, scale)
+        claim_lanes, denial_lanes = _assign_lanes(claims), _assign_lanes(denials)
+        if claim_lanes + denial_lanes <= MAX_LANES:
+            break
+    lane_height = LANE_HEIGHT if chars else COMPACT_LANE_HEIGHT
+
+    axis_y = LEGEND_HEIGHT + claim_lanes * lane_height + AXIS_GAP
+    height = axis_y + AXIS_BAND + denial_lanes * lane_height + BOTTOM
+
+    def lane_top(event: _Event) -> float:
+        if event.row.kind == "claim":  # lane 0 sits just above the axis, and so on upwards
+            return axis_y - AXIS_GAP - (event.lane + 1) * lane_height
+        return axis_y + AXIS_BAND + event.lane * lane_height
+
+    parts = [
+        format_html(
+            '<svg xmlns="http://www.w3.org/2000/svg" class="timeline-svg" viewBox="0 0 {w} {h}" '
+            'width="100%" preserveAspectRatio="xMidYMin meet" role="img" aria-labelledby="{p}-title {p}-desc" '
+            'font-family="system-ui, sans-serif" font-size="{size}">'
+            '<title id="{p}-title">{title}</title><desc id="{p}-desc">{desc}</desc>',
+            w=WIDTH,
+            h=_n(height),
+            p=id_prefix,
+            size=FONT_SIZE,
+            title=_summary(claims, denials),
+            desc=_description(events),
+        ),
+        _legend(),
+    ]
+    for day, label in _ticks(scale.start, scale.end):
+        parts.append(
+            format_html(
+                '<g class="timeline-tick"><line class="timeline-grid" x1="{x}" x2="{x}" y1="{top}" y2="{bottom}"/>'
+                '<text class="timeline-tick-label" x="{x}" y="{y}" font-size="{size}" text-anchor="middle">'
+                "{label}</text></g>",
+                x=_n(scale.x(day)),
+                top=LEGEND_HEIGHT,
+                bottom=_n(height - BOTTOM),
+                y=_n(axis_y + 16),
+                size=TICK_FONT_SIZE,
+                label=label,
+            )
+        )
+    parts.append(
+        format_html(
+            '<line class="timeline-axis" x1="{}" x2="{}" y1="{y}" y2="{y}"/>', MARGIN, WIDTH - MARGIN, y=_n(axis_y)
+        )
+    )
+    # In date order, so that the markup reads in time order.
+    for event in sorted(events, key=lambda e: e.span):
+        parts.append(_draw_event(event, scale, lane_top(event)))
+    parts.append(mark_safe("</svg>"))  # noqa: S308 - a constant
+    return _join(parts)
+
+
+def _draw_event(event: _Event, scale: _Scale, top: float) -> SafeString:
+    y = top + MARK_Y
+    parts = [
+        # tabindex -1: keyboard and screen-reader users follow the same links in the table,
+        # rather than tabbing through hundreds of marks inside an image.
+        format_html(
+            '<a href="{}" class="timeline-event {}" tabindex="-1"><title>{}</title>',
+            event.row.url,
+            event.css,
+            event.title,
+        )
+    ]
+    if event.period:
+        parts.append(_rect("timeline-period", scale.x(event.period[0]), scale.x(event.period[1]), y, PERIOD_HEIGHT))
+    if event.is_point:
+        parts.append(
+            format_html(
+                '<circle class="timeline-mark" cx="{}" cy="{}" r="{}"/>',
+                _n((event.x0 + event.x1) / 2),
+                _n(y),
+                DOT_RADIUS,
+            )
+        )
+    else:
+        parts.append(_rect("timeline-mark timeline-span", event.x0, event.x1, y, 2 * DOT_RADIUS))
+
+    if event.side_label:
+        parts.append(_text("timeline-side-label", *event.side_at, y + 4.5, event.side_label))
+    if event.label:
+        parts.append(_text("timeline-label", *event.label_at, top + LABEL_Y, event.label))
+    parts.append(mark_safe("</a>"))  # noqa: S308 - a constant
+    return _join(parts)
+
+
+def _legend() -> SafeString:
+    """A key to the marks, laid out left to right."""
+    y = LEGEND_HEIGHT / 2
+    dot = format_html('<circle class="timeline-mark" cx="{}" cy="{}" r="{}"/>', DOT_RADIUS, _n(y), DOT_RADIUS)
+    period = _rect("timeline-period", 0, 24, y, PERIOD_HEIGHT)
+    span = _rect("timeline-mark timeline-span", 0, 24, y, 2 * DOT_RADIUS)
+    keys = [
+        ("timeline-claim", dot, 2 * DOT_RADIUS, "Claims (above the axis)"),
+        ("timeline-claim", period, 24, "period covered"),
+        ("timeline-claim", span, 24, "month or year"),
+        ("timeline-claim timeline-status-refuted", dot, 2 * DOT_RADIUS, "refuted or retracted"),
+        ("timeline-denial", dot, 2 * DOT_RADIUS, "Denials (below the axis)"),
+    ]
+    parts, x = [mark_safe('<g class="timeline-legend" aria-hidden="true">')], MARGIN  # noqa: S308 - a constant
+    for css, symbol, width, words in keys:
+        parts.append(
+            format_html(
+                '<g class="{}" transform="translate({} 0)">{}{}</g>',
+                css,
+                _n(x),
+                symbol,
+                _text("timeline-legend-label", width + TEXT_GAP, "start", y + 4.5, words),
+            )
+        )
+        x += width + TEXT_GAP + _text_width(words, FONT_SIZE) + 20
+    parts.append(mark_safe("</g>"))  # noqa: S308 - a constant
+    return _join(parts)
+
+
+def _summary(claims: list[_Event], denials: list[_Event]) -> str:
+    def count(n, noun):
+        return f"{n} {noun}{'' if n == 1 else 's'}"
+
+    return f"Timeline of {count(len(claims), 'claim')} and {count(len(denials), 'denial')}"
+
+
+def _description(events: list[_Event]) -> str:
+    first = min(e.row.date for e in events)
+    last = max(events, key=lambda e: e.span[1]).row.date
+    span = f"on {first}" if first == last else f"from {first} to {last}"
+    return (
+        f"Dated events {span}. Claims are drawn above the date axis and denials below it; "
+        "a thin bar on a claim's row is the period it covers. The table with this chart lists the same events."
+    )
+
+
+def _rect(css: str, x0: float, x1: float, y: float, height: float) -> SafeString:
+    """A bar from x0 to x1 centred on y, with rounded ends."""
+    return format_html(
+        '<rect class="{}" x="{}" y="{}" width="{}" height="{}" rx="{}"/>',
+        css,
+        _n(x0),
+        _n(y - height / 2),
+        _n(max(x1 - x0, 1)),
+        _n(height),
+        _n(height / 2),
+    )
+
+
+def _text(css: str, x: float, anchor: str, y: float, text: str) -> SafeString:
+    return format_html('<text class="{}" x="{}" y="{}" text-anchor="{}">{}</text>', css, _n(x), _n(y), anchor, text)
+
+
+def _n(value: float) -> str:
+    return f"{value:.1f}".removesuffix(".0")
+
+
+def _join(parts) -> SafeString:
+    # Every part is already escaped or a constant; conditional_escape guards against a
+    # raw string slipping in.
+    return mark_safe("".join(conditional_escape(part) for part in parts))  # noqa: S308

@@ -250,14 +250,19 @@ class _Importer:
 
         claim.attributions.all().delete()
         for i, part in enumerate(chain):
+            # `actor` may list several actors: co-originators at one position of the chain.
             sub = _Fields(part, required={"actor", "role"}, prefix=f"chain[{i}].")
-            link = Attribution(
-                claim=claim, position=i + 1, actor=self._ref(Actor, sub.text("actor"), sub.path("actor"))
-            )
-            sub.text_fields(link, "role", "channel")
-            link.date = sub.partial_date("date")
+            slugs = sub.text_list("actor")
+            if isinstance(part.get("actor"), str):
+                actors = [self._ref(Actor, slugs[0], sub.path("actor"))]
+            else:
+                actors = self._refs(Actor, slugs, sub.path("actor"))
+            role, channel, date = sub.text("role"), sub.text("channel"), sub.partial_date("date")
             sub.finish()
-            self._save_part(link, f"chain[{i}]")
+            for actor in actors:
+                link = Attribution(claim=claim, position=i + 1, actor=actor, role=role, channel=channel)
+                link.date = date
+                self._save_part(link, f"chain[{i}]")
 
         claim.quantities.all().delete()
         for i, part in enumerate(quantities):

@@ -440,6 +440,13 @@ class Claim(models.Model):
     def get_absolute_url(self):
         return reverse("claims:claim_detail", args=[self.slug])
 
+    def chain_steps(self) -> list[list["Attribution"]]:
+        """The relay chain as steps; actors sharing a position (co-signatories) share a step."""
+        steps: dict[int, list[Attribution]] = {}
+        for link in self.attributions.all():
+            steps.setdefault(link.position, []).append(link)
+        return [steps[position] for position in sorted(steps)]
+
     def clean(self):
         clean_partial_date(self, "made_on", "made_precision")
         clean_partial_date(self, "period_start_on", "period_start_precision")
@@ -467,7 +474,8 @@ class Attribution(models.Model):
     position = models.PositiveSmallIntegerField(
         default=1,
         validators=[MinValueValidator(1)],
-        help_text="Place in the chain, from the origin (1) towards the public.",
+        help_text="Place in the chain, from the origin (1) towards the public. Co-originators "
+        "(the signatories of a joint statement) share a position.",
     )
     actor = models.ForeignKey(Actor, on_delete=models.PROTECT, related_name="attributions")
     role = models.CharField(
@@ -489,9 +497,9 @@ class Attribution(models.Model):
         verbose_name = "relay chain link"
         constraints = [
             models.UniqueConstraint(
-                fields=["claim", "position"],
-                name="attribution_position_unique",
-                violation_error_message="Two links of this chain have the same position.",
+                fields=["claim", "position", "actor"],
+                name="attribution_actor_once_per_position",
+                violation_error_message="This actor is already at this position of the chain.",
             ),
             models.CheckConstraint(condition=Q(role__in=AttributionRole.values), name="attribution_role_valid"),
             models.CheckConstraint(

@@ -475,14 +475,28 @@ def test_claim_linked_to_itself_shows_an_error(analyst_client):
 
 
 @pytest.mark.django_db
-def test_two_relay_chain_links_in_one_position_show_an_error(analyst_client, story):
+def test_one_actor_twice_at_one_position_of_the_chain_shows_an_error(analyst_client, story):
     data = change_page_data(get_change_page(analyst_client, story))
     data["attributions-1-position"] = "1"
+    data["attributions-1-actor"] = data["attributions-0-actor"]
 
     response = analyst_client.post(admin_url(Claim, "change", story.pk), data)
 
     assert response.status_code == 200
-    assert "Two links of this chain have the same position." in form_errors(response)
+    assert "This actor is already at this position of the chain." in form_errors(response)
+    assert story.attributions.count() == 2
+
+
+@pytest.mark.django_db
+def test_co_originators_can_share_a_position(analyst_client, story):
+    data = change_page_data(get_change_page(analyst_client, story))
+    data["attributions-1-position"] = "1"
+    data["attributions-1-role"] = "originator"
+
+    response = analyst_client.post(admin_url(Claim, "change", story.pk), data)
+
+    assert response.status_code == 302
+    assert list(story.attributions.values_list("position", flat=True)) == [1, 1]
 
 
 @pytest.mark.django_db

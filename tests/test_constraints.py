@@ -236,18 +236,19 @@ def test_same_alias_for_two_actors_is_accepted():
     assert ActorAlias.objects.filter(name="Pyongyang").count() == 2
 
 
-@covers("attribution_position_unique")
-def test_two_links_at_one_position_of_a_chain_are_rejected_by_database():
+@covers("attribution_actor_once_per_position")
+def test_one_actor_twice_at_one_position_of_a_chain_is_rejected_by_database():
     first = make_attribution(position=1)
-    with violates("attribution_position_unique"):
-        Attribution.objects.create(claim=first.claim, actor=make_actor(), role="relay", position=1)
+    with violates("attribution_actor_once_per_position"):
+        Attribution.objects.create(claim=first.claim, actor=first.actor, role="relay", position=1)
 
 
-@covers("attribution_position_unique")
-def test_same_position_in_two_chains_is_accepted():
+@covers("attribution_actor_once_per_position")
+def test_co_originators_share_a_position_and_positions_repeat_across_chains():
+    first = make_attribution(position=1)
+    Attribution.objects.create(claim=first.claim, actor=make_actor(), role="originator", position=1)
     make_attribution(position=1)
-    make_attribution(position=1)
-    assert Attribution.objects.filter(position=1).count() == 2
+    assert Attribution.objects.filter(position=1).count() == 3
 
 
 @covers("claimlink_unique")

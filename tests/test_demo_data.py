@@ -267,13 +267,16 @@ def test_hedges_and_periods_as_worded(demo):
 
 
 @pytest.mark.django_db
-def test_joint_statement_has_three_originators(demo):
+def test_joint_statement_has_three_co_originators_in_one_step(demo):
     for slug in ("us-rok-japan-condemn-nk-munitions-supply", "us-rok-japan-shipments-increase-human-toll"):
-        chain = _chain(Claim.objects.get(slug=slug))
-        assert chain == [
+        claim = Claim.objects.get(slug=slug)
+        assert sorted(_chain(claim)) == sorted(
             (state, "originator", "joint statement by the countries’ top diplomats", "26 October 2023")
             for state in ("united-states", "south-korea", "japan")
-        ]
+        )
+        steps = claim.chain_steps()
+        assert len(steps) == 1, "co-signatories share one step, not a relay from one to the next"
+        assert {link.actor.slug for link in steps[0]} == {"united-states", "south-korea", "japan"}
 
 
 @pytest.mark.django_db

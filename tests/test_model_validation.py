@@ -277,10 +277,15 @@ def test_duplicate_alias_is_reported_with_its_message():
     assert sum(errors.values(), []) == ["This actor already has that alias."]
 
 
-def test_duplicate_position_in_a_relay_chain_is_reported_with_its_message():
+def test_same_actor_twice_at_one_position_of_a_chain_is_reported_with_its_message():
     first = make_attribution(position=1)
-    errors = errors_of(Attribution(claim=first.claim, actor=make_actor(), role="relay", position=1))
-    assert sum(errors.values(), []) == ["Two links of this chain have the same position."]
+    errors = errors_of(Attribution(claim=first.claim, actor=first.actor, role="relay", position=1))
+    assert sum(errors.values(), []) == ["This actor is already at this position of the chain."]
+
+
+def test_co_originators_may_share_a_position():
+    first = make_attribution(position=1)
+    Attribution(claim=first.claim, actor=make_actor(), role="originator", position=1).full_clean()
 
 
 def test_relay_chain_position_0_is_a_readable_error_on_position():

@@ -4,17 +4,22 @@ A claim is edited on one page: its relay chain, quantities, citations and outgoi
 links are inlines, and the denials answering it are listed with links. Only users
 with the publish permission (the "editor" group) may publish a claim or a denial or
 take a published one back; the form refuses it for everyone else, on every POST.
+Publishing needs a citation that quotes its source, counting the citations saved in
+the same POST; changing a published record needs a reason, shown in its public
+changelog. Every model has a history page (restore any revision) and a list of its
+deleted records (bring one back): see history/admin.py.
 """
 
-from django import forms
-from django.contrib import admin
-from django.core.exceptions import ValidationError
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import MinValueValidator
 from django.db.models import Count, Prefetch
 from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
 
+from claims import services
 from claims.models import (
+    PUBLISH_NEEDS_QUOTE,
     Actor,
     ActorAlias,
     Attribution,
@@ -28,13 +33,16 @@ from claims.models import (
     Quantity,
     Topic,
 )
+from history.admin import HistoryAdminMixin, HistoryForm
 from sources.admin import html_list, partial_date
 
 # Publication
 
 
-class PublicationForm(forms.ModelForm):
-    """Refuses a change of state to or from "published" unless the user may publish."""
+class PublicationForm(HistoryForm):
+    """Refuses a change of state to or from "published" unless the user may publish;
+    refuses publishing without a quoted citation; asks a reason for changing a
+    published record."""
 
     may_publish = False  # set per request by PublicationAdmin.get_form
 
@@ -52,15 +60,75 @@ class PublicationForm(forms.ModelForm):
                 raise ValidationError("Only editors can take a published record back.", code="unpublish_denied")
         return state
 
+    def reason_required(self) -> bool:
+        return self.stored_state == PublicationState.PUBLISHED and self.content_changed()
 
-class PublicationAdmin(admin.ModelAdmin):
+    def clean(self):
+        cleaned = super().clean()
+        if self.must_keep_a_quote(cleaned.get("state")) and not self.has_quoted_citation():
+            self.add_error("state", ValidationError(PUBLISH_NEEDS_QUOTE, code="publish_needs_quote"))
+        return cleaned
+
+    def must_keep_a_quote(self, state) -> bool:
+        """Publishing needs a quoted citation, and a published record keeps one. (A record
+        published before this rule, without any, can still be edited.)"""
+        if state != PublicationState.PUBLISHED:
+            return False
+        if self.stored_state != PublicationState.PUBLISHED:
+            return True
+        return any(citation.quote.strip() for citation in self.instance.citations.all())
+
+    def has_quoted_citation(self) -> bool:
+        """Whether the record will have a citation with a quote once this POST is saved:
+        the citations inline as posted (rows added, edited, deleted), else as stored."""
+        formset = next((fs for fs in self.related_formsets() if fs.prefix == "citations"), None)
+        if formset is None:
+            return not self.instance._state.adding and any(c.quote.strip() for c in self.instance.citations.all())
+        if not formset.is_valid():
+            return True  # the formset shows its own errors; judge again once they are fixed
+        return any(
+            data.get("quote", "").strip() and not data.get("DELETE") and data.get("source")
+            for data in (form.cleaned_data for form in formset.forms)
+            if data
+        )
+
+
+class PublicationAdmin(HistoryAdminMixin):
     form = PublicationForm
     publish_permission = ""  # "app_label.codename"
+    actions = ["publish_selected"]
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
         may_publish = request.user.has_perm(self.publish_permission)
         return type(form.__name__, (form,), {"may_publish": may_publish})
+
+    def default_reason(self, request, obj, form, change):
+        stored = getattr(form, "stored_state", None)
+        if obj.state == PublicationState.PUBLISHED and stored != PublicationState.PUBLISHED:
+            return "Published"
+        return None
+
+    def has_publish_permission(self, request):
+        return request.user.has_perm(self.publish_permission)
+
+    @admin.action(description="Publish the selected records", permissions=["publish"])
+    def publish_selected(self, request, queryset):
+        publish = services.publish_claim if self.model is Claim else services.publish_denial
+        keyword = "claim" if self.model is Claim else "denial"
+        done = 0
+        for record in queryset:
+            try:
+                publish(**{keyword: record}, user=request.user)
+                done += 1
+            except ValidationError as exc:
+                self.message_user(request, f"“{record}” was not published: {' '.join(exc.messages)}", messages.ERROR)
+            except PermissionDenied as exc:
+                self.message_user(request, f"“{record}” was not published: {exc}", messages.ERROR)
+        if done:
+            self.message_user(
+                request, f"Published {done} {self.opts.verbose_name if done == 1 else self.opts.verbose_name_plural}."
+            )
 
 
 # Ordered inlines
@@ -306,7 +374,7 @@ class DenialAdmin(PublicationAdmin):
 
 
 @admin.register(Actor)
-class ActorAdmin(admin.ModelAdmin):
+class ActorAdmin(HistoryAdminMixin):
     list_display = ["name", "kind", "country", "parent", "alias_names"]
     list_filter = ["kind", "country"]
     list_select_related = ["parent"]
@@ -325,7 +393,7 @@ class ActorAdmin(admin.ModelAdmin):
 
 
 @admin.register(ActorAlias)
-class ActorAliasAdmin(admin.ModelAdmin):
+class ActorAliasAdmin(HistoryAdminMixin):
     list_display = ["name", "actor", "language"]
     list_filter = ["language"]
     list_select_related = ["actor"]
@@ -335,7 +403,7 @@ class ActorAliasAdmin(admin.ModelAdmin):
 
 
 @admin.register(Topic)
-class TopicAdmin(admin.ModelAdmin):
+class TopicAdmin(HistoryAdminMixin):
     list_display = ["name", "slug", "claim_count"]
     search_fields = ["name", "slug", "description"]
     prepopulated_fields = {"slug": ["name"]}
@@ -350,7 +418,7 @@ class TopicAdmin(admin.ModelAdmin):
 
 
 @admin.register(Materiel)
-class MaterielAdmin(admin.ModelAdmin):
+class MaterielAdmin(HistoryAdminMixin):
     list_display = ["name", "category", "parent"]
     list_filter = ["category"]
     list_select_related = ["parent"]
@@ -364,7 +432,7 @@ class MaterielAdmin(admin.ModelAdmin):
 
 
 @admin.register(Attribution)
-class AttributionAdmin(admin.ModelAdmin):
+class AttributionAdmin(HistoryAdminMixin):
     list_display = ["claim", "position", "actor", "role", "channel", "date_display"]
     list_filter = ["role"]
     list_select_related = ["claim", "actor"]
@@ -378,7 +446,7 @@ class AttributionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Quantity)
-class QuantityAdmin(admin.ModelAdmin):
+class QuantityAdmin(HistoryAdminMixin):
     list_display = ["reading", "claim", "materiel", "as_of_display"]
     list_filter = ["comparator", "materiel__category"]
     list_select_related = ["claim", "materiel"]
@@ -401,7 +469,7 @@ class QuantityAdmin(admin.ModelAdmin):
         return partial_date(obj.as_of)
 
 
-class CitationAdmin(admin.ModelAdmin):
+class CitationAdmin(HistoryAdminMixin):
     list_filter = ["stance"]
     citation_fields = [
         ("source", "position", "stance", "locator"),
@@ -439,7 +507,7 @@ class DenialCitationAdmin(CitationAdmin):
 
 
 @admin.register(ClaimLink)
-class ClaimLinkAdmin(admin.ModelAdmin):
+class ClaimLinkAdmin(HistoryAdminMixin):
     list_display = ["from_claim", "kind", "to_claim"]
     list_filter = ["kind"]
     list_select_related = ["from_claim", "to_claim"]

@@ -28,6 +28,7 @@ class ClaimFilter(django_filters.FilterSet):
     )
     claimant = django_filters.ModelChoiceFilter(
         label="Claimant (anywhere in the relay chain)",
+        field_name="attributions__actor",  # for the API schema; filter_claimant does the filtering
         to_field_name="slug",
         queryset=Actor.objects.all(),
         method="filter_claimant",

@@ -31,6 +31,7 @@ from claims.models import (
     Quantity,
     Topic,
 )
+from history.tracking import recording
 from sources.models import Derivation, Outlet, Source
 from sources.partial_dates import PartialDate
 
@@ -79,7 +80,8 @@ def import_data(data, *, dry_run: bool = False) -> Counter:
 
     Raises ImportFailed, having written nothing, if any record is invalid.
     """
-    return _Importer().run(data, dry_run=dry_run)
+    with recording(reason="import"):  # the reason on every history row the import writes
+        return _Importer().run(data, dry_run=dry_run)
 
 
 # Model field names that the file spells differently, for error messages.
@@ -132,7 +134,7 @@ class _Importer:
                     self._record(section, index, record, load)
             # Links may point to claims later in the file, so they come last.
             for index, record in enumerate(data.get("claims") or []):
-                if isinstance(record, dict) and record.get("slug") in self._claims:
+                if isinstance(record, dict) and isinstance(record.get("slug"), str) and record["slug"] in self._claims:
                     self._record("claims", index, record, self._load_claim_links)
             if self.errors:
                 raise ImportFailed(self.errors)
@@ -162,8 +164,8 @@ class _Importer:
         # The savepoint was rolled back: forget what the record had put in the caches,
         # and remember it failed, so records naming it say so instead of "not found".
         self._cache, self._claims = cached, claims
-        if isinstance(record, dict) and section in _SECTION_MODELS:
-            self._failed.add((_SECTION_MODELS[section], record.get("slug")))
+        if isinstance(record, dict) and section in _SECTION_MODELS and isinstance(record.get("slug"), str):
+            self._failed.add((_SECTION_MODELS[section], record["slug"]))
         self.errors.extend(
             f"{where} {field}: {message}" if field else f"{where}: {message}" for field, message in problems
         )
@@ -388,6 +390,7 @@ class _Fields:
             return ""
         if not isinstance(value, str):
             raise RecordError(self.path(key), f"should be text, got {value!r}; put it in quotes.")
+        _check_storable(self.path(key), value)
         return value.strip() if "\n" not in value else value
 
     def text_fields(self, instance, *keys):
@@ -407,6 +410,8 @@ class _Fields:
             value = [value]
         if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
             raise RecordError(self.path(key), "should be a list of texts.")
+        for i, item in enumerate(value):
+            _check_storable(f"{self.path(key)}[{i}]", item)
         return [v.strip() for v in value]
 
     def aliases(self, key) -> list[tuple[str, str]]:
@@ -416,9 +421,17 @@ class _Fields:
         result = []
         for i, item in enumerate(value):
             if isinstance(item, str) and item.strip():
+                _check_storable(f"{self.path(key)}[{i}]", item)
                 result.append((item.strip(), ""))
-            elif isinstance(item, dict) and set(item) <= {"name", "language"} and isinstance(item.get("name"), str):
-                result.append((item["name"].strip(), str(item.get("language") or "")))
+            elif (
+                isinstance(item, dict)
+                and set(item) <= {"name", "language"}
+                and isinstance(item.get("name"), str)
+                and isinstance(item.get("language") or "", str)
+            ):
+                _check_storable(f"{self.path(key)}[{i}].name", item["name"])
+                _check_storable(f"{self.path(key)}[{i}].language", item.get("language") or "")
+                result.append((item["name"].strip(), item.get("language") or ""))
             else:
                 raise RecordError(f"{self.path(key)}[{i}]", "give an alias as text, or as {name: ..., language: ...}.")
         return result
@@ -445,7 +458,10 @@ class _Fields:
         if value is None or value == "":
             return None
         if isinstance(value, str):
-            value = parse_datetime(value)
+            try:
+                value = parse_datetime(value)
+            except ValueError:  # well-formed but impossible: 2023-02-30T10:00:00
+                value = None
         if not isinstance(value, dt.datetime):
             raise RecordError(self.path(key), "should be an ISO 8601 date-time: 2026-11-22T10:00:00Z.")
         return value if timezone.is_aware(value) else timezone.make_aware(value, dt.UTC)
@@ -478,6 +494,17 @@ class _Fields:
             raise RecordError(
                 self.path(unknown[0]), "unknown field (check the spelling against docs/import-format.md)."
             )
+
+
+def _check_storable(path: str, value: str) -> None:
+    """Refuse text no database stores: NUL characters (PostgreSQL refuses them in text)
+    and lone surrogates (not encodable as UTF-8), which a YAML or JSON file can carry."""
+    if "\x00" in value:
+        raise RecordError(path, "contains a NUL character (\\0), which cannot be stored as text.")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise RecordError(path, "contains characters that are not valid Unicode (lone surrogates).") from None
 
 
 def _validation_messages(exc: ValidationError) -> list[tuple[str, str]]:

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 
+from history.tracking import TrackedHistory, TrackedModel, VersionedModel
 from sources.models import Source, country_code, country_constraint
 from sources.partial_dates import (
     PRECISION_HELP,
@@ -28,6 +29,24 @@ STATE_HELP = (
     "Draft: work in progress, seen only in the admin. In review: ready for an editor. "
     "Published: visible to every reader. Only editors may publish."
 )
+
+
+PUBLISH_NEEDS_QUOTE = (
+    "Publishing needs at least one citation with the exact quote from its source: "
+    "add a citation and fill in its quote first."
+)
+
+
+class Publishable:
+    """Claims and denials reach readers only when published, and only with a quoted source."""
+
+    def publication_problem(self) -> str | None:
+        """Why this record may not be published as stored, or None."""
+        if self.state != PublicationState.PUBLISHED:
+            return None
+        if any(citation.quote.strip() for citation in self.citations.all()):
+            return None
+        return PUBLISH_NEEDS_QUOTE
 
 
 class PublishedQuerySet(models.QuerySet):
@@ -108,7 +127,7 @@ class ActorKind(models.TextChoices):
     OTHER = "other", "other"
 
 
-class Actor(models.Model):
+class Actor(TrackedModel):
     Kind = ActorKind
 
     name = models.CharField(max_length=200)
@@ -138,6 +157,9 @@ class Actor(models.Model):
         validators=[RegexValidator(r"^Q[1-9]\d*$", "A Wikidata ID looks like Q423.")],
     )
 
+    history = TrackedHistory()
+    history_parts = ("aliases",)
+
     class Meta:
         ordering = ["name"]
         constraints = [
@@ -163,12 +185,14 @@ class Actor(models.Model):
             raise ValidationError({"parent": "An actor cannot be its own parent."})
 
 
-class ActorAlias(models.Model):
+class ActorAlias(TrackedModel):
     """Another name readers search by: DPRK, Pyongyang, 북한."""
 
     actor = models.ForeignKey(Actor, on_delete=models.CASCADE, related_name="aliases")
     name = models.CharField(max_length=200)
     language = models.CharField(max_length=35, blank=True, help_text="BCP 47 tag when not English: ko, ru.")
+
+    history = TrackedHistory()
 
     class Meta:
         ordering = ["actor", "name"]
@@ -188,12 +212,14 @@ class ActorAlias(models.Model):
         return self.actor.get_absolute_url()
 
 
-class Topic(models.Model):
+class Topic(TrackedModel):
     """A story that groups claims: "North Korean munitions for Russia"."""
 
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=100)
     description = models.TextField(blank=True)
+
+    history = TrackedHistory()
 
     class Meta:
         ordering = ["name"]
@@ -220,7 +246,7 @@ class MaterielCategory(models.TextChoices):
     OTHER = "other", "other"
 
 
-class Materiel(models.Model):
+class Materiel(TrackedModel):
     """An equipment type, from broad (artillery ammunition) to narrow (152 mm shell)."""
 
     Category = MaterielCategory
@@ -237,6 +263,8 @@ class Materiel(models.Model):
         help_text="The broader type: 'artillery shell' for '152 mm shell'.",
     )
     description = models.TextField(blank=True)
+
+    history = TrackedHistory()
 
     class Meta:
         ordering = ["name"]
@@ -315,7 +343,7 @@ class ClaimConfidence(models.TextChoices):
     HIGH = "high", "high"
 
 
-class Claim(models.Model):
+class Claim(Publishable, VersionedModel):
     Certainty = ClaimCertainty
 
     Status = ClaimStatus
@@ -393,7 +421,6 @@ class Claim(models.Model):
     state = models.CharField(
         max_length=10, choices=PublicationState.choices, default=PublicationState.DRAFT, help_text=STATE_HELP
     )
-    version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField("recorded", auto_now_add=True)
     updated_at = models.DateTimeField("revised", auto_now=True)
 
@@ -402,6 +429,9 @@ class Claim(models.Model):
     period_end = PartialDateAccessor("period_end_on", "period_end_precision")
 
     objects = ClaimQuerySet.as_manager()
+
+    history = TrackedHistory(m2m_fields=["subjects", "topics", "materiel"])
+    history_parts = ("attributions", "quantities", "citations", "links_out")
 
     class Meta:
         ordering = ["-made_on", "slug"]
@@ -461,7 +491,7 @@ class AttributionRole(models.TextChoices):
     ENDORSER = "endorser", "endorser"
 
 
-class Attribution(models.Model):
+class Attribution(TrackedModel):
     """One link in the relay chain by which a claim reached the public.
 
     NIS (originator, closed-door briefing) -> Yoo Sang-bum (relay, told reporters).
@@ -491,6 +521,8 @@ class Attribution(models.Model):
     date_precision = models.CharField(max_length=5, choices=Precision.choices, blank=True, help_text=PRECISION_HELP)
 
     date = PartialDateAccessor("date_on", "date_precision")
+
+    history = TrackedHistory()
 
     class Meta:
         ordering = ["claim", "position"]
@@ -531,7 +563,7 @@ class QuantityComparator(models.TextChoices):
     UNSPECIFIED = "unspecified", "an unspecified number of"
 
 
-class Quantity(models.Model):
+class Quantity(TrackedModel):
     """A figure as the claimant worded it: "more than a million artillery shells" is
     comparator 'more than', low 1,000,000, item 'artillery shells', never a bare number."""
 
@@ -560,6 +592,8 @@ class Quantity(models.Model):
     as_of_precision = models.CharField(max_length=5, choices=Precision.choices, blank=True, help_text=PRECISION_HELP)
 
     as_of = PartialDateAccessor("as_of_on", "as_of_precision")
+
+    history = TrackedHistory()
 
     class Meta:
         ordering = ["claim", "position", "pk"]
@@ -646,7 +680,7 @@ class CitationStance(models.TextChoices):
     DISPUTES = "disputes", "disputes"
 
 
-class Citation(models.Model):
+class Citation(TrackedModel):
     """Where a source says it: the exact quote, findable again (W3C TextQuoteSelector)."""
 
     Stance = CitationStance
@@ -682,6 +716,8 @@ class Citation(models.Model):
 class ClaimCitation(Citation):
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="citations")
 
+    history = TrackedHistory()
+
     class Meta(Citation.Meta):
         constraints = [
             models.CheckConstraint(condition=Q(stance__in=CitationStance.values), name="claimcitation_stance_valid"),
@@ -699,7 +735,7 @@ class DenialKind(models.TextChoices):
     COUNTER_CLAIM = "counter_claim", "counter-claim"
 
 
-class Denial(models.Model):
+class Denial(Publishable, VersionedModel):
     Kind = DenialKind
 
     slug = models.SlugField(max_length=150)
@@ -724,13 +760,15 @@ class Denial(models.Model):
     state = models.CharField(
         max_length=10, choices=PublicationState.choices, default=PublicationState.DRAFT, help_text=STATE_HELP
     )
-    version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField("recorded", auto_now_add=True)
     updated_at = models.DateTimeField("revised", auto_now=True)
 
     made = PartialDateAccessor("made_on", "made_precision")
 
     objects = DenialQuerySet.as_manager()
+
+    history = TrackedHistory(m2m_fields=["deniers", "claims"])
+    history_parts = ("citations",)
 
     class Meta:
         ordering = ["-made_on", "slug"]
@@ -755,6 +793,8 @@ class Denial(models.Model):
 class DenialCitation(Citation):
     denial = models.ForeignKey(Denial, on_delete=models.CASCADE, related_name="citations")
 
+    history = TrackedHistory()
+
     class Meta(Citation.Meta):
         constraints = [
             models.CheckConstraint(condition=Q(stance__in=CitationStance.values), name="denialcitation_stance_valid"),
@@ -773,7 +813,7 @@ class ClaimLinkKind(models.TextChoices):
     SAME_AS = "same_as", "same as"
 
 
-class ClaimLink(models.Model):
+class ClaimLink(TrackedModel):
     Kind = ClaimLinkKind
 
     from_claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="links_out")
@@ -785,6 +825,8 @@ class ClaimLink(models.Model):
         "'more than a million shells'.",
     )
     note = models.TextField(blank=True)
+
+    history = TrackedHistory()
 
     class Meta:
         ordering = ["from_claim", "kind", "to_claim"]

@@ -37,15 +37,21 @@ def _decode(cursor: str, field: str):
         raise BadCursor(f"{cursor[:40]!r} is not a page marker from this site.") from None
 
 
+def sort_order(sort: str) -> list:
+    """The ORDER BY of `sort` ("-made", "recorded" ...): rows without a value last, the
+    primary key breaking ties. The pages and the data exports list rows in this order."""
+    field = SORT_FIELDS[sort.lstrip("-")]
+    if sort.startswith("-"):
+        return [F(field).desc(nulls_last=True), F("pk").desc()]
+    return [F(field).asc(nulls_last=True), F("pk").asc()]
+
+
 def keyset_page(queryset, *, sort: str, after: str = "", size: int = PAGE_SIZE) -> Page:
     """One page of `queryset` in `sort` order ("-made", "recorded", ...) after the
     cursor `after`. Rows without a value sort last in both directions."""
     descending = sort.startswith("-")
     field = SORT_FIELDS[sort.lstrip("-")]
-    if descending:
-        order = [F(field).desc(nulls_last=True), F("pk").desc()]
-    else:
-        order = [F(field).asc(nulls_last=True), F("pk").asc()]
+    order = sort_order(sort)
     beyond, pk_beyond = ("lt", "lt") if descending else ("gt", "gt")
 
     if after:

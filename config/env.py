@@ -62,3 +62,43 @@ def env_database(name: str, default: str) -> dict:
     if not config.get("NAME"):
         raise ImproperlyConfigured(f"{name}={raw!r} names no database.")
     return config
+
+
+def env_cache(name: str, default: str) -> dict:
+    """Parse a cache URL into one CACHES entry.
+
+    db://table_name      Django's DatabaseCache in that table (shared by every process;
+                         `migrate` creates the table, see operations/apps.py)
+    redis://host:port/n  Django's RedisCache (also rediss:// for TLS)
+    locmem://            one process's memory: only for a single-process development server
+
+    There is deliberately no dummy cache: login throttling counts failures in this cache.
+    """
+    raw = os.environ.get(name) or default
+    scheme, _, rest = raw.partition("://")
+    if scheme in {"redis", "rediss"} and rest:
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": raw}
+    if scheme == "db" and rest.strip("/").replace("_", "").isalnum():
+        # Culling trims the table when it is full: keep it far above what throttling needs.
+        return {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": rest.strip("/"),
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    if scheme == "locmem":
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": rest or "default"}
+    raise ImproperlyConfigured(
+        f"{name}={raw!r} is not a supported cache URL: "
+        "use db://table_name, redis://host:port/db or locmem:// (one process only)."
+    )
+
+
+def env_header(name: str) -> str | None:
+    """An HTTP header name such as X-Forwarded-Proto, as Django's META key
+    (HTTP_X_FORWARDED_PROTO); None when the variable is unset or empty."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return None
+    if not all(part.isalnum() for part in raw.split("-")):
+        raise ImproperlyConfigured(f"{name}={raw!r} is not an HTTP header name such as X-Forwarded-Proto.")
+    return "HTTP_" + raw.upper().replace("-", "_")

@@ -3,8 +3,9 @@
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
-from config.env import env_bool, env_database, env_list, env_str
+from config.env import env_bool, env_cache, env_database, env_header, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -25,16 +26,24 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
     "django_filters",
+    "rest_framework",
+    "drf_spectacular",
+    "simple_history",
     "sources",
     "claims",
+    "history",
+    "operations",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "operations.middleware.RequestSizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -79,3 +88,104 @@ STATIC_ROOT = env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles"))
 # An analyst edits a claim with its whole relay chain, quantities and citations on
 # one page; the default limit of 1,000 fields is too tight for a large claim.
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
+
+# --- Security (README, "Operating") ------------------------------------------------
+# Production is DEBUG off: HTTPS only, cookies never sent over plain http, HSTS.
+# `make run` (DEBUG on, plain http on 127.0.0.1) keeps the HTTPS-only parts off.
+PRODUCTION = not DEBUG
+
+# Behind a proxy that terminates TLS, name the header it sets to "https" for secure
+# requests (X-Forwarded-Proto); the proxy must overwrite any value a client sends.
+if proxy_header := env_header("SECURE_PROXY_SSL_HEADER"):
+    SECURE_PROXY_SSL_HEADER = (proxy_header, "https")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", PRODUCTION)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600 if PRODUCTION else 0)
+if SECURE_HSTS_SECONDS < 0:
+    raise ImproperlyConfigured(f"SECURE_HSTS_SECONDS={SECURE_HSTS_SECONDS} must be 0 (no HSTS) or more.")
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", PRODUCTION)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", PRODUCTION)
+SESSION_COOKIE_SECURE = PRODUCTION
+CSRF_COOKIE_SECURE = PRODUCTION
+SESSION_COOKIE_HTTPONLY = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+# An operator who turns one of these off in the environment (the proxy redirects to
+# HTTPS or sends HSTS itself, subdomains not all on HTTPS) has answered the deploy check
+# that asks about it: silence exactly that check, so `check --deploy` stays meaningful.
+# A default changed in this file silences nothing.
+SILENCED_SYSTEM_CHECKS = [
+    check
+    for check, variable, weakened in [
+        ("security.W008", "SECURE_SSL_REDIRECT", not SECURE_SSL_REDIRECT),
+        ("security.W004", "SECURE_HSTS_SECONDS", not SECURE_HSTS_SECONDS),
+        ("security.W005", "SECURE_HSTS_INCLUDE_SUBDOMAINS", not SECURE_HSTS_INCLUDE_SUBDOMAINS),
+        ("security.W021", "SECURE_HSTS_PRELOAD", not SECURE_HSTS_PRELOAD),
+    ]
+    if PRODUCTION and weakened and env_str(variable, "").strip()
+]
+
+# Content Security Policy, in every mode (a violation shows up in development first).
+# The pages run no script at all; the admin runs only its own static files. The
+# JSON-LD block on claim pages is data, which browsers neither run nor block.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+
+# Login throttling (operations/throttle.py): after LOGIN_FAILURE_LIMIT failed logins
+# for one username from one address within LOGIN_FAILURE_WINDOW seconds, every login
+# for them is refused, the right password included, until the window has passed.
+AUTHENTICATION_BACKENDS = ["operations.throttle.ThrottledModelBackend"]
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+LOGIN_FAILURE_WINDOW = env_int("LOGIN_FAILURE_WINDOW", 15 * 60)
+if LOGIN_FAILURE_LIMIT < 1 or LOGIN_FAILURE_WINDOW < 1:
+    raise ImproperlyConfigured("LOGIN_FAILURE_LIMIT and LOGIN_FAILURE_WINDOW must be 1 or more.")
+# The client's address is REMOTE_ADDR unless a proxy you control sets this header
+# (X-Real-IP) and clients cannot reach the application past it.
+CLIENT_IP_HEADER = env_header("CLIENT_IP_HEADER")
+
+# The failure counts must be shared by every application process: the default cache
+# is a database table (created by `migrate`); CACHE_URL=redis://127.0.0.1:6379/0 uses Redis.
+CACHES = {"default": env_cache("CACHE_URL", "db://django_cache")}
+
+# Request sizes. A source's full text is pasted into the admin, so form data may be up
+# to 5 MiB (Django's default 2.5 MiB); the site takes no file uploads, and any request
+# body over REQUEST_MAX_BYTES is refused with 413 before it is read.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+REQUEST_MAX_BYTES = env_int("REQUEST_MAX_BYTES", 10 * 1024 * 1024)
+
+# --- Read-only JSON API (/api/, README "Exports and API") ---------------------------
+# Public and read-only: no authentication (so no session or CSRF semantics), JSON only.
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Claims knowledge base API",
+    "DESCRIPTION": "Read-only access to the published claims, denials, actors, topics and sources. "
+    "Claims take the same filters as the /claims/ page.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "ENUM_NAME_OVERRIDES": {
+        "PrecisionEnum": "sources.partial_dates.Precision",
+        "SourceKindEnum": "sources.models.SourceKind",
+        "ActorKindEnum": "claims.models.ActorKind",
+        "DenialKindEnum": "claims.models.DenialKind",
+        "ClaimLinkKindEnum": "claims.models.ClaimLinkKind",
+    },
+}

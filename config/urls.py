@@ -3,14 +3,18 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
 from claims.sitemaps import SITEMAPS
+from operations.throttle import ThrottledAdminAuthenticationForm
 
 admin.site.site_header = "Claims knowledge base"
 admin.site.site_title = "Claims KB admin"
 admin.site.index_title = "Curation"
+admin.site.login_form = ThrottledAdminAuthenticationForm  # says why a throttled login is refused
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("", include("sources.urls")),
     path("", include("claims.urls")),
+    path("", include("claims.export.urls")),
+    path("api/", include("claims.api.urls")),
 ]

@@ -10,6 +10,7 @@ from django.db.models.functions import Coalesce, NullIf
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
+from history.admin import HistoryAdminMixin
 from sources.models import Derivation, Outlet, Reliability, Source
 
 
@@ -25,7 +26,7 @@ def html_list(items) -> str:
 
 
 @admin.register(Outlet)
-class OutletAdmin(admin.ModelAdmin):
+class OutletAdmin(HistoryAdminMixin):
     list_display = ["name", "kind", "domain", "country", "reliability", "source_count"]
     list_filter = ["kind", "reliability", "country"]
     search_fields = ["name", "slug", "domain"]
@@ -57,7 +58,7 @@ class DerivationInline(admin.TabularInline):
 
 
 @admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):
+class SourceAdmin(HistoryAdminMixin):
     list_display = [
         "title",
         "outlet",
@@ -112,7 +113,7 @@ class SourceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Derivation)
-class DerivationAdmin(admin.ModelAdmin):
+class DerivationAdmin(HistoryAdminMixin):
     list_display = ["source", "kind", "derived_from"]
     list_filter = ["kind"]
     list_select_related = ["source__outlet", "derived_from__outlet"]

@@ -12,6 +12,7 @@ from django.db.models.functions import Left, Length, Lower
 from django.db.models.lookups import Exact
 from django.urls import reverse
 
+from history.tracking import TrackedHistory, TrackedModel, VersionedModel
 from sources.partial_dates import (
     PRECISION_HELP,
     PartialDateAccessor,
@@ -91,7 +92,7 @@ class OutletKind(models.TextChoices):
     OTHER = "other", "other"
 
 
-class Outlet(models.Model):
+class Outlet(TrackedModel):
     Kind = OutletKind
 
     name = models.CharField(max_length=200)
@@ -109,6 +110,8 @@ class Outlet(models.Model):
         max_length=1, choices=Reliability.choices, default=Reliability.F, help_text=RELIABILITY_HELP
     )
     notes = models.TextField(blank=True)
+
+    history = TrackedHistory()
 
     class Meta:
         ordering = ["name"]
@@ -154,7 +157,7 @@ class SourceKind(models.TextChoices):
     OTHER = "other", "other"
 
 
-class Source(models.Model):
+class Source(VersionedModel):
     Kind = SourceKind
 
     outlet = models.ForeignKey(Outlet, on_delete=models.PROTECT, related_name="sources")
@@ -196,6 +199,9 @@ class Source(models.Model):
     notes = models.TextField(blank=True)
 
     published = PartialDateAccessor("published_on", "published_precision")
+
+    history = TrackedHistory()
+    history_parts = ("derivations",)
 
     class Meta:
         ordering = ["-published_on", "title"]
@@ -259,7 +265,7 @@ class DerivationKind(models.TextChoices):
     CITES = "cites", "cites"
 
 
-class Derivation(models.Model):
+class Derivation(TrackedModel):
     """One document taken from another. Following derivations back to their roots
     counts the independent origins behind a claim: a verbatim copy is not a second
     confirmation."""
@@ -270,6 +276,8 @@ class Derivation(models.Model):
     derived_from = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="derived_copies")
     kind = models.CharField(max_length=20, choices=Kind.choices)
     note = models.TextField(blank=True)
+
+    history = TrackedHistory()
 
     class Meta:
         ordering = ["source", "derived_from"]

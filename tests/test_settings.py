@@ -12,7 +12,17 @@ from django.core.exceptions import ImproperlyConfigured
 from config.env import env_bool, env_database, env_int, env_list, env_str
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-OUR_VARIABLES = ("DATABASE_URL", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "STATIC_ROOT", "DJANGO_SETTINGS_MODULE")
+OUR_VARIABLES = (
+    "DATABASE_URL",
+    "DEBUG",
+    "SECRET_KEY",
+    "ALLOWED_HOSTS",
+    "STATIC_ROOT",
+    "DJANGO_SETTINGS_MODULE",
+    *("SECURE_PROXY_SSL_HEADER", "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "SECURE_HSTS_INCLUDE_SUBDOMAINS"),
+    *("SECURE_HSTS_PRELOAD", "CSRF_TRUSTED_ORIGINS", "CACHE_URL", "CLIENT_IP_HEADER", "LOGIN_FAILURE_LIMIT"),
+    *("LOGIN_FAILURE_WINDOW", "REQUEST_MAX_BYTES"),
+)
 SHOW_SETTINGS = (
     "import django; django.setup(); from django.conf import settings as s; "
     "print(s.DEBUG, s.DATABASES['default']['ENGINE'], s.DATABASES['default']['NAME'], s.SECRET_KEY, sep='|')"

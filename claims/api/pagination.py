@@ -1,0 +1,96 @@
+"""Keyset pagination for the API, as on the browse pages: a page is "the next N after
+this row", so it costs one indexed range scan however deep it is. Claims take the
+browse pages' `sort` and `after` markers (claims.pagination); other records are listed
+by slug, `after` being the last slug seen."""
+
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import BasePagination
+from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
+
+from claims.filters import SORTS
+from claims.pagination import BadCursor, keyset_page
+
+DEFAULT_PAGE_SIZE = 25
+MAX_PAGE_SIZE = 100
+
+
+class KeysetPagination(BasePagination):
+    after_description = "The `next` link's marker: the page after the row it names."
+
+    def page_size(self, request) -> int:
+        raw = request.query_params.get("page_size", "")
+        if not raw:
+            return DEFAULT_PAGE_SIZE
+        if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE_SIZE:
+            raise ValidationError({"page_size": [f"Give a whole number from 1 to {MAX_PAGE_SIZE}."]})
+        return int(raw)
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.request = request
+        size = self.page_size(request)
+        items, self.next_marker = self.page(queryset, request, size)
+        return items
+
+    def page(self, queryset, request, size):
+        after = request.query_params.get("after", "")
+        if after:
+            queryset = queryset.filter(slug__gt=after)
+        rows = list(queryset.order_by("slug")[: size + 1])
+        return rows[:size], rows[size - 1].slug if len(rows) > size else None
+
+    def get_paginated_response(self, data):
+        next_url = None
+        if self.next_marker:
+            next_url = replace_query_param(self.request.build_absolute_uri(), "after", self.next_marker)
+        return Response({"next": next_url, "results": data})
+
+    def get_paginated_response_schema(self, schema):
+        return {
+            "type": "object",
+            "required": ["next", "results"],
+            "properties": {
+                "next": {
+                    "type": "string",
+                    "format": "uri",
+                    "nullable": True,
+                    "description": "The next page, or null on the last page.",
+                },
+                "results": schema,
+            },
+        }
+
+    def get_schema_operation_parameters(self, view):
+        return [
+            {
+                "name": "after",
+                "in": "query",
+                "required": False,
+                "description": self.after_description,
+                "schema": {"type": "string"},
+            },
+            {
+                "name": "page_size",
+                "in": "query",
+                "required": False,
+                "description": f"Rows a page, 1 to {MAX_PAGE_SIZE} (default {DEFAULT_PAGE_SIZE}).",
+                "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE, "default": DEFAULT_PAGE_SIZE},
+            },
+        ]
+
+
+class ClaimKeysetPagination(KeysetPagination):
+    """In the order the filters' `sort` asks for (date made, newest first by default)."""
+
+    def page(self, queryset, request, size):
+        sort = request.query_params.get("sort", "")
+        try:
+            page = keyset_page(
+                queryset,
+                sort=sort if sort in SORTS else "-made",
+                after=request.query_params.get("after", ""),
+                size=size,
+            )
+        except BadCursor as exc:
+            raise ValidationError({"after": [str(exc)]}) from None
+        return page.items, page.next_cursor

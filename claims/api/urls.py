@@ -1,0 +1,19 @@
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework.routers import DefaultRouter
+
+from claims.api import views
+
+app_name = "api"
+
+router = DefaultRouter()
+router.register("claims", views.ClaimViewSet, basename="claim")
+router.register("denials", views.DenialViewSet, basename="denial")
+router.register("actors", views.ActorViewSet, basename="actor")
+router.register("topics", views.TopicViewSet, basename="topic")
+router.register("sources", views.SourceViewSet, basename="source")
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("", include(router.urls)),
+]

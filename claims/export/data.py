@@ -1,0 +1,313 @@
+"""Claims as data: CSV, JSON and NDJSON, streamed.
+
+One record per claim, with its figures, relay chain, citations (the quotes), the
+published denials that answer it and its links to other claims. JSON and NDJSON carry
+the record as nested objects; CSV flattens it into the columns of CSV_COLUMNS, joining
+the parts of a many-valued column with " | ". The names are documented in README
+("Exports and API") and are stable: a column may be added at the end, never renamed or
+removed.
+
+Rows are read with QuerySet.iterator(chunk_size=CHUNK_SIZE), which runs the querysets'
+prefetches once per chunk, so memory stays flat and the number of queries depends only
+on the number of chunks, whatever the number of rows.
+"""
+
+import csv
+import io
+import json
+from decimal import Decimal
+
+CHUNK_SIZE = 500
+_FLUSH_AT = 64 * 1024  # characters gathered before a piece of the response is sent
+
+# A CSV cell starting with one of these is run as a formula by spreadsheets; quotes and
+# titles come from untrusted pages, so such a cell is prefixed with an apostrophe.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+CSV_COLUMNS = [
+    "slug",
+    "url",
+    "proposition",
+    "made",
+    "made_precision",
+    "period_start",
+    "period_start_precision",
+    "period_end",
+    "period_end_precision",
+    "certainty",
+    "hedge",
+    "status",
+    "likelihood",
+    "confidence",
+    "credibility",
+    "topics",
+    "subjects",
+    "materiel",
+    "relay_chain",
+    "quantities",
+    "citation_count",
+    "citations",
+    "denial_count",
+    "denials",
+    "links",
+    "notes",
+    "version",
+    "recorded",
+    "revised",
+]
+
+
+def _date(partial) -> tuple[str | None, str | None]:
+    return (partial.isoformat(), partial.precision) if partial else (None, None)
+
+
+def _number(value: Decimal | None):
+    if value is None:
+        return None
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def _actor(actor) -> dict:
+    return {"slug": actor.slug, "name": actor.name}
+
+
+def _source(source, absolute) -> dict:
+    published, precision = _date(source.published)
+    return {
+        "slug": source.slug,
+        "title": source.title,
+        "outlet": source.outlet.name,
+        "kind": source.kind,
+        "url": source.url,
+        "archive_url": source.archive_url,
+        "published": published,
+        "published_precision": precision,
+        "retrieved_at": source.retrieved_at.isoformat() if source.retrieved_at else None,
+        "record_url": absolute(source.get_absolute_url()),
+    }
+
+
+def _citation(citation, absolute) -> dict:
+    return {
+        "source": _source(citation.source, absolute),
+        "quote": citation.quote,
+        "quote_prefix": citation.quote_prefix,
+        "quote_suffix": citation.quote_suffix,
+        "translation": citation.translation,
+        "locator": citation.locator,
+        "stance": citation.stance,
+        "note": citation.note,
+        "quote_found": citation.quote_found,
+    }
+
+
+def claim_record(claim, absolute) -> dict:
+    """The record of one claim, as JSON, NDJSON and the API give it. `claim` comes from
+    Claim.objects.for_detail(); `absolute` turns a site path into a full URL."""
+    made, made_precision = _date(claim.made)
+    start, start_precision = _date(claim.period_start)
+    end, end_precision = _date(claim.period_end)
+    record = {
+        "slug": claim.slug,
+        "url": absolute(claim.get_absolute_url()),
+        "proposition": claim.proposition,
+        "made": made,
+        "made_precision": made_precision,
+        "period_start": start,
+        "period_start_precision": start_precision,
+        "period_end": end,
+        "period_end_precision": end_precision,
+        "certainty": claim.certainty,
+        "hedge": claim.hedge,
+        "status": claim.status,
+        "likelihood": claim.likelihood or None,
+        "confidence": claim.confidence or None,
+        "credibility": claim.credibility,
+        "topics": [{"slug": t.slug, "name": t.name} for t in claim.topics.all()],
+        "subjects": [_actor(a) for a in claim.subjects.all()],
+        "materiel": [{"slug": m.slug, "name": m.name} for m in claim.materiel.all()],
+        "relay_chain": [
+            {
+                "position": link.position,
+                "actor": _actor(link.actor),
+                "role": link.role,
+                "channel": link.channel,
+                "date": _date(link.date)[0],
+                "date_precision": _date(link.date)[1],
+            }
+            for link in claim.attributions.all()
+        ],
+        "quantities": [
+            {
+                "reading": q.describe(),
+                "as_worded": q.as_worded,
+                "comparator": q.comparator,
+                "low": _number(q.low),
+                "high": _number(q.high),
+                "unit": q.unit,
+                "item": q.item,
+                "materiel": q.materiel.slug if q.materiel else None,
+                "as_of": _date(q.as_of)[0],
+                "as_of_precision": _date(q.as_of)[1],
+            }
+            for q in claim.quantities.all()
+        ],
+        "citations": [_citation(c, absolute) for c in claim.citations.all()],
+        "denials": [
+            {
+                "slug": d.slug,
+                "url": absolute(d.get_absolute_url()),
+                "statement": d.statement,
+                "kind": d.kind,
+                "made": _date(d.made)[0],
+                "made_precision": _date(d.made)[1],
+                "channel": d.channel,
+                "deniers": [_actor(a) for a in d.deniers.all()],
+                "citations": [_citation(c, absolute) for c in d.citations.all()],
+            }
+            for d in claim.public_denials
+        ],
+        "links": [
+            {"kind": link.kind, "direction": "out", "claim": link.to_claim.slug} for link in claim.links_out.all()
+        ]
+        + [{"kind": link.kind, "direction": "in", "claim": link.from_claim.slug} for link in claim.links_in.all()],
+        "notes": claim.notes,
+        "version": claim.version,
+        "recorded": claim.created_at.isoformat(),
+        "revised": claim.updated_at.isoformat(),
+    }
+    return record
+
+
+# --- CSV ------------------------------------------------------------------------------
+
+
+def _join(parts) -> str:
+    return " | ".join(" ".join(str(p).split()) for p in parts if p)
+
+
+def _cite_text(c: dict) -> str:
+    s = c["source"]
+    where = ", ".join(x for x in (s["title"], s["outlet"], s["published"], c["locator"], s["url"]) if x)
+    return f"“{c['quote']}” ({where})" if c["quote"] else f"({where})"
+
+
+def csv_row(record: dict) -> list:
+    chain = " → ".join(
+        f"{link['actor']['name']} ({'; '.join(x for x in (link['role'], link['channel'], link['date']) if x)})"
+        for link in record["relay_chain"]
+    )
+    quantities = _join(
+        q["reading"] + (f" (“{q['as_worded']}”)" if q["as_worded"] else "") for q in record["quantities"]
+    )
+    denials = _join(
+        f"{d['statement']} ({d['kind']}; {', '.join(a['name'] for a in d['deniers'])}; "
+        f"{d['made'] or 'undated'}; {d['url']})"
+        for d in record["denials"]
+    )
+    flat = {
+        **record,
+        "topics": _join(t["slug"] for t in record["topics"]),
+        "subjects": _join(a["name"] for a in record["subjects"]),
+        "materiel": _join(m["slug"] for m in record["materiel"]),
+        "relay_chain": chain,
+        "quantities": quantities,
+        "citation_count": len(record["citations"]),
+        "citations": _join(_cite_text(c) for c in record["citations"]),
+        "denial_count": len(record["denials"]),
+        "denials": denials,
+        "links": _join(
+            f"{x['kind']} {x['claim']}" if x["direction"] == "out" else f"{x['claim']} {x['kind']} this"
+            for x in record["links"]
+        ),
+    }
+    return [_cell(flat[column]) for column in CSV_COLUMNS]
+
+
+def _cell(value):
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+# --- Streams --------------------------------------------------------------------------
+
+
+def records(queryset, absolute):
+    for claim in queryset.iterator(chunk_size=CHUNK_SIZE):
+        yield claim_record(claim, absolute)
+
+
+def _buffered(pieces):
+    buffer, size = [], 0
+    for piece in pieces:
+        buffer.append(piece)
+        size += len(piece)
+        if size >= _FLUSH_AT:
+            yield "".join(buffer)
+            buffer, size = [], 0
+    if buffer:
+        yield "".join(buffer)
+
+
+def stream_csv(queryset, absolute):
+    """UTF-8 with a byte-order mark, so that spreadsheets read 북한 and Сергей Лавров."""
+
+    def pieces():
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\r\n")
+        writer.writerow(CSV_COLUMNS)
+        yield "\ufeff" + out.getvalue()
+        for record in records(queryset, absolute):
+            out.seek(0)
+            out.truncate()
+            writer.writerow(csv_row(record))
+            yield out.getvalue()
+
+    return _buffered(pieces())
+
+
+def stream_json(queryset, absolute):
+    def pieces():
+        yield "["
+        separator = "\n"
+        for record in records(queryset, absolute):
+            yield separator + json.dumps(record, ensure_ascii=False)
+            separator = ",\n"
+        yield "\n]\n"
+
+    return _buffered(pieces())
+
+
+def stream_ndjson(queryset, absolute):
+    return _buffered(json.dumps(record, ensure_ascii=False) + "\n" for record in records(queryset, absolute))
+
+
+STREAMS = {
+    "csv": (stream_csv, "text/csv; charset=utf-8; header=present"),
+    "json": (stream_json, "application/json"),
+    "ndjson": (stream_ndjson, "application/x-ndjson"),
+}
+
+
+def denial_record(denial, absolute) -> dict:
+    """One denial, as the API gives it. `denial` comes from Denial.objects.for_detail()."""
+    made, made_precision = _date(denial.made)
+    return {
+        "slug": denial.slug,
+        "url": absolute(denial.get_absolute_url()),
+        "statement": denial.statement,
+        "kind": denial.kind,
+        "made": made,
+        "made_precision": made_precision,
+        "channel": denial.channel,
+        "deniers": [_actor(a) for a in denial.deniers.all()],
+        "claims": [c.slug for c in denial.public_claims],
+        "citations": [_citation(c, absolute) for c in denial.citations.all()],
+        "notes": denial.notes,
+        "version": denial.version,
+        "recorded": denial.created_at.isoformat(),
+        "revised": denial.updated_at.isoformat(),
+    }

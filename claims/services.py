@@ -1,0 +1,50 @@
+"""Writes that touch more than one row or carry a rule of the workflow, each in one
+transaction (HackSoft style: keyword-only arguments, called by the admin and by code).
+
+Publication workflow: draft -> in review -> published. Only users with the publish
+permission (the "editor" group) publish or take a record back; publishing needs at
+least one citation quoting its source; taking a record back keeps it and its history.
+"""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+
+from claims.models import Claim, Denial, PublicationState
+from history.tracking import recording
+
+PUBLISH_PERMISSIONS = {Claim: "claims.publish_claim", Denial: "claims.publish_denial"}
+
+
+def _set_state(*, record, state: str, user, reason: str):
+    model = type(record)
+    if not user.has_perm(PUBLISH_PERMISSIONS[model]):
+        raise PermissionDenied(f"Only editors can publish or take back {model._meta.verbose_name_plural}.")
+    with transaction.atomic(), recording(reason=reason, user=user):
+        locked = model.objects.select_for_update().get(pk=record.pk)
+        if locked.state == state:
+            return locked
+        locked.state = state
+        if problem := locked.publication_problem():
+            raise ValidationError(problem, code="publish_needs_quote")
+        locked._change_reason = reason
+        locked.save()
+    return locked
+
+
+def publish_claim(*, claim: Claim, user, reason: str = "Published") -> Claim:
+    """Publish a claim; refused without a citation that quotes its source."""
+    return _set_state(record=claim, state=PublicationState.PUBLISHED, user=user, reason=reason)
+
+
+def publish_denial(*, denial: Denial, user, reason: str = "Published") -> Denial:
+    return _set_state(record=denial, state=PublicationState.PUBLISHED, user=user, reason=reason)
+
+
+def unpublish_claim(*, claim: Claim, user, reason: str, state: str = PublicationState.IN_REVIEW) -> Claim:
+    """Take a published claim back (to review or draft): readers no longer see it or its
+    changelog; the record and its whole history stay in the admin."""
+    if not reason.strip():
+        raise ValidationError("Give a reason for taking the claim back.")
+    if state == PublicationState.PUBLISHED:
+        raise ValueError("unpublish_claim takes a claim back to review or draft")
+    return _set_state(record=claim, state=state, user=user, reason=reason)

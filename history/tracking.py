@@ -1,0 +1,176 @@
+"""What every curated model needs to be recorded and safely edited.
+
+- `TrackedHistory`: django-simple-history's HistoricalRecords, with the historical
+  tables in the `history` app, a reason of any length, and the user and reason taken
+  from `recording()` when the caller did not set them on the instance.
+- `TrackedModel`: remembers the values it was loaded with, so a save that changes
+  nothing writes no history row.
+- `VersionedModel`: a `version` raised by one at every saved change, written with a
+  compare-and-swap (UPDATE ... WHERE pk = ... AND version = <the version the editor
+  loaded>), so two people saving the same record in turn cannot overwrite each other:
+  the second save raises `EditConflict` and writes nothing.
+"""
+
+import contextvars
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from django.db import models, router, transaction
+from simple_history.models import HistoricalRecords
+
+HISTORY_APP = "history"
+
+
+@dataclass
+class Recording:
+    """Who is writing and why, for the history rows written inside `recording()`."""
+
+    reason: str | None = None
+    user: object | None = None
+
+
+_recording: contextvars.ContextVar[Recording | None] = contextvars.ContextVar("history_recording", default=None)
+
+
+@contextmanager
+def recording(*, reason: str | None = None, user=None):
+    """Give the history rows written inside the block this reason and user (unless a
+    saved instance carries its own `_change_reason` / `_history_user`). Yields the
+    Recording, whose fields may be filled in later in the block."""
+    current = Recording(reason=reason, user=user)
+    token = _recording.set(current)
+    try:
+        yield current
+    finally:
+        _recording.reset(token)
+
+
+def current_recording() -> Recording | None:
+    return _recording.get()
+
+
+class TrackedHistory(HistoricalRecords):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("app", HISTORY_APP)
+        kwargs.setdefault("history_change_reason_field", models.TextField(null=True, blank=True))
+        super().__init__(**kwargs)
+
+    def get_change_reason_for_object(self, instance, history_type, using):
+        reason = super().get_change_reason_for_object(instance, history_type, using)
+        if reason is None and (context := current_recording()) is not None:
+            reason = context.reason
+        return reason or None
+
+    def get_history_user(self, instance):
+        if not hasattr(instance, "_history_user") and (context := current_recording()) and context.user:
+            return context.user
+        return super().get_history_user(instance)
+
+    def post_save(self, instance, created, using=None, **kwargs):
+        if not created and getattr(instance, "_unchanged_save", False):
+            return  # nothing changed: no history row
+        super().post_save(instance, created, using=using, **kwargs)
+
+
+class EditConflict(Exception):
+    """Someone saved the record after the editor loaded it; nothing was written."""
+
+    def __init__(self, instance, expected_version: int):
+        self.instance = instance
+        self.expected_version = expected_version
+        super().__init__(
+            f"{instance._meta.verbose_name} {instance.pk} was saved by someone else after version {expected_version}."
+        )
+
+
+class TrackedModel(models.Model):
+    """Remembers the values loaded from the database, to tell a real change from a
+    save that changes nothing."""
+
+    # Related names of the parts edited and restored with the record (inline rows):
+    # restoring a version of a claim brings back its relay chain, figures, citations.
+    history_parts: tuple[str, ...] = ()
+
+    class Meta:
+        abstract = True
+
+    def save(self, **kwargs):
+        self._unchanged_save = not self._state.adding and not self.changed_fields()
+        super().save(**kwargs)
+        self._remember_stored()
+
+    @classmethod
+    def from_db(cls, db, field_names, values, **kwargs):
+        instance = super().from_db(db, field_names, values, **kwargs)
+        instance._remember_stored()
+        return instance
+
+    def refresh_from_db(self, using=None, fields=None, from_queryset=None):
+        super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
+        self._remember_stored()
+
+    @classmethod
+    def content_fields(cls) -> list[models.Field]:
+        """The fields whose change is a change of content: not the ones the database
+        or the clock fills in."""
+        return [
+            f
+            for f in cls._meta.concrete_fields
+            if not f.primary_key and not getattr(f, "auto_now", False) and f.attname != "version"
+        ]
+
+    def changed_fields(self) -> list[str]:
+        stored = getattr(self, "_stored", None)
+        if stored is None:
+            return [f.attname for f in self.content_fields()]
+        missing = object()
+        # A deferred field never loaded nor set is not in __dict__: unchanged, and not fetched.
+        return [
+            f.attname
+            for f in self.content_fields()
+            if f.attname in self.__dict__ and stored.get(f.attname, missing) != self.__dict__[f.attname]
+        ]
+
+    def _remember_stored(self):
+        self._stored = {
+            f.attname: self.__dict__[f.attname] for f in self._meta.concrete_fields if f.attname in self.__dict__
+        }
+
+
+class VersionedModel(TrackedModel):
+    version = models.PositiveIntegerField(
+        default=1,
+        editable=False,
+        help_text="Raised by one at every saved change. A save based on an older version is refused, "
+        "so two people editing at once cannot overwrite each other.",
+    )
+
+    class Meta:
+        abstract = True
+
+    # Set by an editor (the admin) before save(): True when parts edited alongside
+    # the record (inlines, many-to-many) changed even if its own fields did not.
+    new_version: bool | None = None
+
+    def save(self, **kwargs):
+        if self._state.adding or kwargs.get("force_insert") or kwargs.get("update_fields") is not None:
+            return super().save(**kwargs)
+        changed = bool(self.changed_fields())
+        bump = self.new_version if self.new_version is not None else changed
+        expected = self.version
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        with transaction.atomic(using=using):
+            # Compare-and-swap: only the version this editor loaded may be replaced.
+            swapped = (
+                type(self)
+                ._base_manager.using(using)
+                .filter(pk=self.pk, version=expected)
+                .update(version=expected + 1 if bump else expected)
+            )
+            if swapped != 1:
+                raise EditConflict(self, expected)
+            self.version = expected + 1 if bump else expected
+            self._unchanged_save = not (changed or bump)
+            models.Model.save(self, **kwargs)
+        self.new_version = None
+        self._remember_stored()

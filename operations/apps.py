@@ -1,0 +1,22 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+class OperationsConfig(AppConfig):
+    name = "operations"
+    verbose_name = "Operations"
+
+    def ready(self):
+        from operations import django_fixes, throttle
+
+        throttle.connect_signals()
+        django_fixes.install()
+        post_migrate.connect(create_cache_table, sender=self, dispatch_uid="operations.create_cache_table")
+
+
+def create_cache_table(sender, using="default", verbosity=1, **kwargs):
+    """`migrate` also creates the database cache's table (CACHE_URL=db://...), so a
+    deployment cannot forget it: login throttling counts failures in that cache."""
+    from django.core.management import call_command
+
+    call_command("createcachetable", database=using, verbosity=max(0, verbosity - 1))

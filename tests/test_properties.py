@@ -485,3 +485,11 @@ def test_an_integer_beyond_the_column_range_matches_no_row_in_an_in_lookup():
     assert list(Claim.objects.filter(pk__in=[2**63, claim.pk, -(2**63) - 1])) == [claim]
     assert list(Claim.objects.filter(pk__in=[2**70])) == []
     assert Claim.objects.exclude(pk__in=[2**70]).count() == 1
+
+
+@pytest.mark.parametrize("section", SECTIONS)
+@pytest.mark.parametrize("value", [True, 7, "text", {"slug": "x"}])
+def test_a_section_that_is_not_a_list_is_reported_not_raised(section, value):
+    """Found by the property above: `claims: true` made the links pass raise TypeError."""
+    with pytest.raises(ImportFailed, match=f"{section}: must be a list of records"):
+        import_data({**copy.deepcopy(VALID_FILE), section: value})

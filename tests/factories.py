@@ -4,6 +4,8 @@ and any field can be overridden. Unique fields get a counter suffix."""
 import datetime as dt
 import itertools
 
+from django.contrib.auth.models import Group
+
 from claims.models import (
     Actor,
     Attribution,
@@ -152,3 +154,10 @@ def make_claim_link(**fields) -> ClaimLink:
         fields["to_claim"] = make_claim()
     fields.setdefault("kind", "derived_from")
     return ClaimLink.objects.create(**fields)
+
+
+def make_user(django_user_model, group: str, username: str):
+    """A staff user in one of the curation groups (analyst, editor) made by migration."""
+    user = django_user_model.objects.create_user(username, password="unused-password", is_staff=True)
+    user.groups.add(Group.objects.get(name=group))
+    return user

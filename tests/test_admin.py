@@ -55,34 +55,6 @@ def admin_url(model, view: str, *args) -> str:
     return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
 
 
-def make_user(django_user_model, group: str, username: str):
-    user = django_user_model.objects.create_user(username, password="unused-password", is_staff=True)
-    user.groups.add(Group.objects.get(name=group))
-    return user
-
-
-@pytest.fixture
-def analyst(django_user_model):
-    return make_user(django_user_model, "analyst", "analyst")
-
-
-@pytest.fixture
-def editor(django_user_model):
-    return make_user(django_user_model, "editor", "editor")
-
-
-@pytest.fixture
-def analyst_client(client, analyst):
-    client.force_login(analyst)
-    return client
-
-
-@pytest.fixture
-def editor_client(client, editor):
-    client.force_login(editor)
-    return client
-
-
 def make_story() -> Claim:
     """A claim with every part filled in, answered by a denial, over sources that derive
     from one another: one row of every curated model at least."""

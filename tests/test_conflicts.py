@@ -17,8 +17,8 @@ from claims.models import Claim, Denial, PublicationState
 from history import admin as history_admin
 from history.tracking import EditConflict
 from sources.models import Source
-from tests.factories import make_actor, make_claim, make_denial, make_source
-from tests.test_admin import admin_url, change_page_data, form_errors, get_change_page, make_story, make_user
+from tests.factories import make_actor, make_claim, make_denial, make_source, make_user
+from tests.test_admin import admin_url, change_page_data, form_errors, get_change_page, make_story
 
 # The model, a factory, the field each analyst edits and its label in messages.
 VERSIONED = [

@@ -50,7 +50,6 @@ from tests.test_admin import (
     form_errors,
     get_change_page,
     make_story,
-    make_user,
 )
 
 FACTORIES = {
@@ -91,28 +90,6 @@ CHANGELOG_MAX_QUERIES = 5
 REVISION_MAX_QUERIES = 11
 ADMIN_HISTORY_MAX_QUERIES = 20
 DELETED_LIST_MAX_QUERIES = 6
-
-
-@pytest.fixture
-def analyst(db, django_user_model):
-    return make_user(django_user_model, "analyst", "analyst")
-
-
-@pytest.fixture
-def editor(db, django_user_model):
-    return make_user(django_user_model, "editor", "editor")
-
-
-@pytest.fixture
-def analyst_client(client, analyst):
-    client.force_login(analyst)
-    return client
-
-
-@pytest.fixture
-def editor_client(client, editor):
-    client.force_login(editor)
-    return client
 
 
 def post_change(client, obj, **changes):

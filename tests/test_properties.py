@@ -20,8 +20,8 @@ from claims.importer import SECTIONS, ImportFailed, import_data
 from claims.models import Actor, Claim, Denial
 from operations.backup import database_counts
 from sources.models import Outlet, Source
-from tests.factories import make_actor, make_claim, make_materiel, make_outlet, make_source, make_topic
-from tests.test_admin import admin_url, change_page_data, form_errors, make_user
+from tests.factories import make_actor, make_claim, make_materiel, make_outlet, make_source, make_topic, make_user
+from tests.test_admin import admin_url, change_page_data, form_errors
 
 pytestmark = pytest.mark.django_db
 

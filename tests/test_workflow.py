@@ -10,29 +10,7 @@ from django.urls import reverse
 from claims import services
 from claims.models import PUBLISH_NEEDS_QUOTE, Claim, Denial, PublicationState
 from tests.factories import make_claim, make_claim_citation, make_denial, make_denial_citation, make_source
-from tests.test_admin import admin_url, change_page_data, form_errors, get_change_page, make_user
-
-
-@pytest.fixture
-def analyst(db, django_user_model):
-    return make_user(django_user_model, "analyst", "analyst")
-
-
-@pytest.fixture
-def editor(db, django_user_model):
-    return make_user(django_user_model, "editor", "editor")
-
-
-@pytest.fixture
-def editor_client(client, editor):
-    client.force_login(editor)
-    return client
-
-
-@pytest.fixture
-def analyst_client(client, analyst):
-    client.force_login(analyst)
-    return client
+from tests.test_admin import admin_url, change_page_data, form_errors, get_change_page
 
 
 def post_change(client, obj, **changes):

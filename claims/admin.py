@@ -14,7 +14,6 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import MinValueValidator
 from django.db.models import Count, Prefetch
-from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
 
 from claims import services
@@ -33,7 +32,7 @@ from claims.models import (
     Quantity,
     Topic,
 )
-from history.admin import HistoryAdminMixin, HistoryForm
+from history.admin import GuardedInlineFormSet, HistoryAdminMixin, HistoryForm
 from sources.admin import html_list, partial_date
 
 # Publication
@@ -131,10 +130,11 @@ class PublicationAdmin(HistoryAdminMixin):
             )
 
 
-# Ordered inlines
+# Inlines. Each one's formset is a GuardedInlineFormSet (history/admin.py), which
+# refuses crafted row counts and ids; max_num bounds the rows a page may post.
 
 
-class PositionedFormSet(BaseInlineFormSet):
+class PositionedFormSet(GuardedInlineFormSet):
     """Rows of an ordered inline. A row saved without a position goes after the last
     one, in page order, so adding a link to a chain needs no numbering."""
 
@@ -166,6 +166,7 @@ class AttributionInline(admin.TabularInline):
     ordering = ["position", "pk"]
     autocomplete_fields = ["actor"]
     extra = 1
+    max_num = 30
     verbose_name_plural = "relay chain, from the origin (1) towards the public"
 
     def get_queryset(self, request):
@@ -186,6 +187,7 @@ class QuantityInline(admin.StackedInline):
     ordering = ["position", "pk"]
     autocomplete_fields = ["materiel"]
     extra = 0
+    max_num = 50
 
     @admin.display(description="reads as")
     def reading(self, obj):
@@ -206,6 +208,7 @@ class CitationInline(admin.StackedInline):
     ordering = ["position", "pk"]
     autocomplete_fields = ["source"]
     extra = 0
+    max_num = 100
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("source__outlet")
@@ -225,10 +228,12 @@ class DenialCitationInline(CitationInline):
 
 class ClaimLinkInline(admin.TabularInline):
     model = ClaimLink
+    formset = GuardedInlineFormSet
     fk_name = "from_claim"
     fields = ["kind", "to_claim", "note"]
     autocomplete_fields = ["to_claim"]
     extra = 0
+    max_num = 50
     verbose_name = "link to another claim"
     verbose_name_plural = "links to other claims (read: this claim <kind> the other)"
 
@@ -238,8 +243,10 @@ class ClaimLinkInline(admin.TabularInline):
 
 class ActorAliasInline(admin.TabularInline):
     model = ActorAlias
+    formset = GuardedInlineFormSet
     fields = ["name", "language"]
     extra = 1
+    max_num = 50
 
 
 # Claims and denials

@@ -2,6 +2,7 @@
 the page's depth, each page is one indexed range scan wherever it starts."""
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 from django.db.models import F, Q
@@ -25,13 +26,22 @@ def _encode(value, pk) -> str:
 
 
 def _decode(cursor: str, field: str):
+    """The (value, pk) of a marker _encode wrote; BadCursor for anything else, before it
+    reaches a query: a pk of ASCII digits ("²" passes str.isdigit(), "١" int()), and a
+    time with its offset, in UTC (PostgreSQL refuses an offset beyond 15:59, and a time
+    that falls outside years 1-9999 in UTC cannot be stored)."""
     try:
         value, pk = cursor.split("~")
+        if not re.fullmatch(r"[0-9]{1,19}", pk):
+            raise ValueError(pk)
         pk = int(pk)
         if value == "none":
             return None, pk
         if field == "created_at":
-            return dt.datetime.fromisoformat(value), pk
+            moment = dt.datetime.fromisoformat(value)
+            if moment.utcoffset() is None:
+                raise ValueError(value)
+            return moment.astimezone(dt.UTC), pk
         return dt.date.fromisoformat(value), pk
     except (ValueError, OverflowError):
         raise BadCursor(f"{cursor[:40]!r} is not a page marker from this site.") from None

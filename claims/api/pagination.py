@@ -3,6 +3,8 @@ this row", so it costs one indexed range scan however deep it is. Claims take th
 browse pages' `sort` and `after` markers (claims.pagination); other records are listed
 by slug, `after` being the last slug seen."""
 
+import re
+
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
@@ -13,16 +15,22 @@ from claims.pagination import BadCursor, keyset_page
 
 DEFAULT_PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
+# A slug as the models store it (Django's SlugField and the `slug` path converter):
+# the detail routes and the `after` marker of the slug-ordered lists take nothing else,
+# so a NUL byte, which PostgreSQL refuses in a string, never reaches a query.
+SLUG_PATTERN = r"[-a-zA-Z0-9_]+"
 
 
 class KeysetPagination(BasePagination):
     after_description = "The `next` link's marker: the page after the row it names."
+    after_schema = {"type": "string", "pattern": f"^{SLUG_PATTERN}$"}
 
     def page_size(self, request) -> int:
         raw = request.query_params.get("page_size", "")
         if not raw:
             return DEFAULT_PAGE_SIZE
-        if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE_SIZE:
+        # ASCII digits only: str.isdigit() accepts "²" and "①", which int() refuses.
+        if not re.fullmatch(r"[0-9]{1,3}", raw) or not 1 <= int(raw) <= MAX_PAGE_SIZE:
             raise ValidationError({"page_size": [f"Give a whole number from 1 to {MAX_PAGE_SIZE}."]})
         return int(raw)
 
@@ -34,6 +42,8 @@ class KeysetPagination(BasePagination):
 
     def page(self, queryset, request, size):
         after = request.query_params.get("after", "")
+        if after and not re.fullmatch(SLUG_PATTERN, after):
+            raise ValidationError({"after": ["Give the slug of the last row seen, as in the `next` link."]})
         if after:
             queryset = queryset.filter(slug__gt=after)
         rows = list(queryset.order_by("slug")[: size + 1])
@@ -67,7 +77,7 @@ class KeysetPagination(BasePagination):
                 "in": "query",
                 "required": False,
                 "description": self.after_description,
-                "schema": {"type": "string"},
+                "schema": self.after_schema,
             },
             {
                 "name": "page_size",
@@ -81,6 +91,8 @@ class KeysetPagination(BasePagination):
 
 class ClaimKeysetPagination(KeysetPagination):
     """In the order the filters' `sort` asks for (date made, newest first by default)."""
+
+    after_schema = {"type": "string"}
 
     def page(self, queryset, request, size):
         sort = request.query_params.get("sort", "")

@@ -1,5 +1,4 @@
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
 from claims.api import views
@@ -14,6 +13,6 @@ router.register("topics", views.TopicViewSet, basename="topic")
 router.register("sources", views.SourceViewSet, basename="source")
 
 urlpatterns = [
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("schema/", views.SchemaView.as_view(), name="schema"),
     path("", include(router.urls)),
 ]

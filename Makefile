@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 8000
 DEMO   := claims/data/seed_story.yaml
 
-.PHONY: install run test lint format check ci
+.PHONY: install run serve test lint format check ci
 
 install: $(VENV)/.installed
 
@@ -20,6 +20,10 @@ run: install
 	$(BIN)/python manage.py import_claims $(DEMO)
 	$(BIN)/python manage.py create_demo_users
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+# The production way: migrate, collectstatic, gunicorn with DEBUG off (bin/serve, README "Operating").
+serve: install
+	PORT=$(PORT) bin/serve
 
 test: install
 	$(BIN)/pytest

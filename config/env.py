@@ -39,6 +39,26 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name}={raw!r} is not an integer.") from None
 
 
+def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    """One of `choices`, compared without case or surrounding spaces; unset or empty
+    gives the default."""
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    by_key = {choice.casefold(): choice for choice in choices}
+    if (value := by_key.get(raw.strip().casefold())) is None:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not one of {', '.join(choices)}.")
+    return value
+
+
+def env_int_at_least(name: str, default: int, minimum: int, meaning: str = "") -> int:
+    """An integer no smaller than `minimum`; `meaning` says what the smallest value does."""
+    value = env_int(name, default)
+    if value < minimum:
+        raise ImproperlyConfigured(f"{name}={value} must be {minimum}{meaning} or more.")
+    return value
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     raw = os.environ.get(name)
     if raw is None:

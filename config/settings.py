@@ -5,7 +5,19 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
-from config.env import env_bool, env_cache, env_database, env_header, env_int, env_list, env_str
+from config.env import (
+    env_bool,
+    env_cache,
+    env_choice,
+    env_database,
+    env_header,
+    env_int,
+    env_int_at_least,
+    env_list,
+    env_str,
+)
+from operations.database import connection_options
+from operations.logging import LOG_FORMATS, LOG_LEVELS, logging_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -36,7 +48,15 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a request id and an access line for every request, redirects and 413s too;
+    # a 503 for a database that cannot answer; Permissions-Policy and CORP headers.
+    "operations.middleware.RequestIdMiddleware",
+    "operations.middleware.DatabaseUnavailableMiddleware",
+    "operations.middleware.SecurityHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Serves STATIC_ROOT itself (README, "Operating"): right after SecurityMiddleware,
+    # before anything that would touch the session or the database for a static file.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "operations.middleware.RequestSizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -68,6 +88,18 @@ TEMPLATES = [
 
 DATABASES = {"default": env_database("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Time limits (operations/database.py): connecting, in seconds, for every process; each
+# statement, in milliseconds, for web processes only (config/wsgi.py and config/asgi.py
+# set CLAIMS_WEB_PROCESS): never for migrations, management commands or a streamed export.
+DATABASE_CONNECT_TIMEOUT = env_int_at_least("DATABASE_CONNECT_TIMEOUT", 5, 1)
+DATABASE_STATEMENT_TIMEOUT = env_int_at_least("DATABASE_STATEMENT_TIMEOUT", 30_000, 0, " (no limit)")
+WEB_PROCESS = env_bool("CLAIMS_WEB_PROCESS", False)
+DATABASES["default"]["OPTIONS"] = connection_options(
+    DATABASES["default"]["ENGINE"],
+    connect_timeout=DATABASE_CONNECT_TIMEOUT,
+    statement_timeout_ms=DATABASE_STATEMENT_TIMEOUT if WEB_PROCESS else 0,
+    existing=DATABASES["default"].get("OPTIONS", {}),
+)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -84,6 +116,15 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles"))
+# `collectstatic` writes every file under a name carrying a hash of its content, plus a
+# gzip (and, with the brotli package, a brotli) copy; WhiteNoise serves the hashed names
+# with a ten-year immutable Cache-Control and the compressed copy a client asks for.
+# {% static %} needs the manifest collectstatic writes (tests/settings.py says why the
+# tests use the plain storage).
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
 
 # An analyst edits a claim with its whole relay chain, quantities and citations on
 # one page; the default limit of 1,000 fields is too tight for a large claim.
@@ -99,6 +140,8 @@ PRODUCTION = not DEBUG
 if proxy_header := env_header("SECURE_PROXY_SSL_HEADER"):
     SECURE_PROXY_SSL_HEADER = (proxy_header, "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", PRODUCTION)
+# A load balancer probes over plain http (operations/health.py).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600 if PRODUCTION else 0)
 if SECURE_HSTS_SECONDS < 0:
     raise ImproperlyConfigured(f"SECURE_HSTS_SECONDS={SECURE_HSTS_SECONDS} must be 0 (no HSTS) or more.")
@@ -164,6 +207,14 @@ CACHES = {"default": env_cache("CACHE_URL", "db://django_cache")}
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 REQUEST_MAX_BYTES = env_int("REQUEST_MAX_BYTES", 10 * 1024 * 1024)
+
+# --- Logs (operations/logging.py, README "Health checks and logs") -----------------------
+# One line per event on stdout, each with its request id: LOG_FORMAT=json for JSON lines.
+# ADMINS stays empty: errors are read from the logs, not mailed.
+LOG_FORMAT = env_choice("LOG_FORMAT", "text", LOG_FORMATS)
+LOG_LEVEL = env_choice("LOG_LEVEL", "INFO", LOG_LEVELS)
+LOGGING_CONFIG = "operations.logging.configure"
+LOGGING = logging_settings(LOG_FORMAT, LOG_LEVEL)
 
 # --- Read-only JSON API (/api/, README "Exports and API") ---------------------------
 # Public and read-only: no authentication (so no session or CSRF semantics), JSON only.

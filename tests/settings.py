@@ -12,3 +12,13 @@ os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 from config.settings import *  # noqa: E402, F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast logins in tests
+
+# Static files without `collectstatic`. The manifest storage of production needs the
+# manifest collectstatic writes ({% static %} raises without it, and manifest_strict off
+# would still look for the collected file), so the suite links the source names through
+# the plain storage, and WhiteNoise finds them in the apps' static directories on each
+# request as under runserver (no STATIC_ROOT needed, so no "No directory" warning).
+# tests/test_serve.py runs the production storage itself: collectstatic, then gunicorn.
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

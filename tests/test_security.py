@@ -255,6 +255,67 @@ def test_secure_responses_carry_hsts_and_the_other_security_headers(client):
     assert response.headers["Cross-Origin-Opener-Policy"] == "same-origin"
 
 
+PERMISSIONS_POLICY = {"camera=()", "microphone=()", "geolocation=()", "payment=()", "usb=()", "browsing-topics=()"}
+
+
+def permissions_policy(response) -> set[str]:
+    return {part.strip() for part in response.headers.get("Permissions-Policy", "").split(",") if part.strip()}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "url", ["/", "/claims/", "/claims/sources.html", "/admin/login/", "/no-such-page/", "/healthz", "/readyz"]
+)
+def test_pages_are_same_origin_resources_and_turn_off_powerful_features(client, url):
+    response = client.get(url)
+
+    assert response.headers["Cross-Origin-Resource-Policy"] == "same-origin"
+    assert "Access-Control-Allow-Origin" not in response.headers
+    assert permissions_policy(response) == PERMISSIONS_POLICY
+
+
+@pytest.mark.django_db
+def test_a_redirect_to_https_carries_the_headers_too(client):
+    with override_settings(SECURE_SSL_REDIRECT=True):
+        response = client.get("/claims/")
+
+    assert response.status_code == 301
+    assert response.headers["Cross-Origin-Resource-Policy"] == "same-origin"
+    assert permissions_policy(response) == PERMISSIONS_POLICY
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/claims/sources.bib",
+        "/claims/sources.ris",
+        "/claims/sources.csl.json",
+        "/claims/sources.txt",
+        "/claims/data.csv",
+        "/claims/data.json",
+        "/claims/data.ndjson",
+        "/claims/data.json?status=bogus",  # an export's 400 too: a tool reads its message
+        "/claims/one-claim/cite.bib",
+        "/feed.atom",
+        "/api/claims/",
+        "/api/schema/",
+    ],
+)
+def test_exports_feeds_and_the_api_may_be_read_by_other_sites(client, url):
+    """Public, read-only and the same for every reader: a reference manager's web client
+    (fetch() from its own origin) may read them, and other pages may embed them."""
+    make_claim(slug="one-claim")
+
+    response = client.get(url)
+
+    assert response.status_code in {200, 400}
+    assert response.headers["Cross-Origin-Resource-Policy"] == "cross-origin"
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert "Access-Control-Allow-Credentials" not in response.headers  # never with cookies
+    assert permissions_policy(response) == PERMISSIONS_POLICY
+
+
 @pytest.mark.django_db
 def test_plain_http_is_redirected_to_https_unless_the_proxy_says_it_was_https(client):
     with override_settings(SECURE_SSL_REDIRECT=True, SECURE_PROXY_SSL_HEADER=("HTTP_X_FORWARDED_PROTO", "https")):

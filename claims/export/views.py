@@ -13,6 +13,7 @@ from django.utils.safestring import mark_safe
 from claims.export import bibliography, data
 from claims.export.scopes import BadExportRequest, cited_sources, resolve
 from claims.models import Claim
+from operations.database import without_statement_timeout
 
 STYLE_NAMES = {"apa": "APA 7th edition", "chicago-author-date": "Chicago author-date"}
 DEFAULT_STYLE = "apa"
@@ -48,7 +49,7 @@ def _unknown_format(fmt: str, known) -> HttpResponse:
 
 
 def _style(request) -> str:
-    style = request.GET.get("style", DEFAULT_STYLE)
+    style = request.GET.get("style") or DEFAULT_STYLE  # ?style= (an emptied form field) is the default too
     if style not in bibliography.STYLES:
         raise BadExportRequest(f"Unknown style {style[:40]!r}: use one of {', '.join(bibliography.STYLES)}.")
     return style
@@ -141,7 +142,9 @@ def claims_data(request, fmt, kind, slug=None):
     except BadExportRequest as exc:
         return _bad_request(str(exc), fmt, exc.fields)
     stream, media_type = data.STREAMS[fmt]
-    response = StreamingHttpResponse(stream(scope.claims, _absolute(request)), content_type=media_type)
+    # A whole data set may take longer than a page may: no statement timeout while it streams.
+    chunks = without_statement_timeout(stream(scope.claims, _absolute(request)))
+    response = StreamingHttpResponse(chunks, content_type=media_type)
     disposition = "attachment" if fmt == "csv" else "inline"
     stamp = timezone.localdate().isoformat()
     response["Content-Disposition"] = f'{disposition}; filename="{scope.stem}-{stamp}.{fmt}"'

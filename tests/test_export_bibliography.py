@@ -357,3 +357,15 @@ def test_cite_this_claim_rejects_an_unknown_format_or_style(client):
     assert client.get(claim.get_absolute_url() + "cite.pdf").status_code == 400
     response = client.get(claim.get_absolute_url() + "cite.txt?style=harvard")
     assert response.status_code == 400 and b"Unknown style 'harvard'" in response.content
+
+
+@pytest.mark.parametrize("query", ["?style=", "?style", "?style=&style="])
+def test_an_empty_style_is_the_default_style_not_an_error(client, query):
+    """Found by tests/test_fuzz_urls.py: an emptied style field was answered 400."""
+    claim = make_claim()
+    make_claim_citation(claim=claim, source=make_source(slug="empty-style"))
+    base = claim.get_absolute_url()
+
+    for name in ("sources.txt", "cite.txt"):
+        assert get(client, base + name + query).content == get(client, base + name + "?style=apa").content
+    assert "APA 7th edition" in get(client, base + "sources.html" + query).content.decode()

@@ -10,19 +10,21 @@ The SVG is a picture for sighted readers with a pointer. The table rendered from
 `Timeline.rows` (templates/includes/timeline.html) is its accessible equivalent, and
 the only place undated events appear.
 
-Propositions and statements come from untrusted sources, so every fragment is built
-with format_html, which escapes its arguments; no text is ever concatenated raw. There
-are no style attributes (a Content Security Policy will forbid them): only class names,
-styled in static/css/timeline.css, and presentation attributes for geometry.
+This module only computes the drawing: `Timeline.chart` is plain data (positions, sizes,
+class names and texts), and templates/includes/timeline_svg.html writes the SVG from it.
+Propositions and statements come from untrusted sources; the template's autoescaping
+escapes every text and attribute, and nothing here builds markup. There are no style
+attributes (a Content Security Policy will forbid them): only class names, styled in
+static/css/timeline.css, and presentation attributes for geometry.
 """
 
 import calendar
 import datetime as dt
 import unicodedata
 from dataclasses import dataclass
+from typing import ClassVar
 
-from django.utils.html import conditional_escape, format_html
-from django.utils.safestring import SafeString, mark_safe
+from django.template.loader import render_to_string
 
 from sources.partial_dates import PartialDate, Precision
 
@@ -72,11 +74,98 @@ class TimelineRow:
     deniers: str = ""  # who made a denial: "North Korea, Russia"
 
 
+# The drawing, as data for templates/includes/timeline_svg.html. Every number is a string
+# already formatted for SVG ("12.5", "97"), so that the template prints it unlocalised.
+
+
+@dataclass(frozen=True)
+class Circle:
+    tag: ClassVar[str] = "circle"
+    css: str
+    cx: str
+    cy: str
+    r: str
+
+
+@dataclass(frozen=True)
+class Rect:
+    """A bar with rounded ends."""
+
+    tag: ClassVar[str] = "rect"
+    css: str
+    x: str
+    y: str
+    width: str
+    height: str
+    rx: str
+
+
+@dataclass(frozen=True)
+class Text:
+    css: str
+    x: str
+    y: str
+    anchor: str  # text-anchor: "start" or "end"
+    text: str
+
+
+@dataclass(frozen=True)
+class LegendKey:
+    css: str  # the class names of an event it stands for
+    x: str  # translated rightwards by x
+    symbol: Circle | Rect
+    label: Text
+
+
+@dataclass(frozen=True)
+class Tick:
+    x: str
+    label: str  # "Aug 2023", or "2023" on a long axis
+
+
+@dataclass(frozen=True)
+class Mark:
+    """One event as drawn: a link around its mark, period bar and labels."""
+
+    url: str
+    css: str  # class names besides timeline-event
+    title: str  # full text, for hover and screen readers
+    shape: Circle | Rect  # a dot for a day, a bar for a month or a year
+    period: Rect | None = None  # the period a claim covers
+    side_label: Text | None = None  # figures (claims) or deniers (denials)
+    label: Text | None = None  # short proposition or statement
+
+
+@dataclass(frozen=True)
+class Chart:
+    id_prefix: str  # of the ids of its <title> and <desc>
+    width: str  # of the viewBox
+    height: str
+    font_size: str
+    title: str  # a summary: "Timeline of 3 claims and 1 denial"
+    desc: str
+    legend: list[LegendKey]
+    ticks: list[Tick]  # each a grid line from tick_top to tick_bottom, labelled at tick_y
+    tick_top: str
+    tick_bottom: str
+    tick_y: str
+    tick_font_size: str
+    axis_x1: str
+    axis_x2: str
+    axis_y: str
+    marks: list[Mark]  # in date order, so that the markup reads in time order
+
+
 @dataclass(frozen=True)
 class Timeline:
-    svg: SafeString  # a complete <svg> element, or "" when no event has a date
+    chart: Chart | None  # None when no event has a date
     rows: list[TimelineRow]
     is_empty: bool
+
+    @property
+    def svg(self) -> str:
+        """The drawing as a complete <svg> element, or "" when there is none."""
+        return render_to_string("includes/timeline_svg.html", {"chart": self.chart}) if self.chart else ""
 
 
 def build_timeline(claims, denials, *, id_prefix: str = "timeline") -> Timeline:
@@ -97,8 +186,8 @@ def build_timeline(claims, denials, *, id_prefix: str = "timeline") -> Timeline:
         if row.date:
             events.append(_denial_event(row))
     rows.sort(key=_row_order)
-    svg = _draw(events, id_prefix) if events else SafeString("")
-    return Timeline(svg=svg, rows=rows, is_empty=not rows)
+    chart = _draw(events, id_prefix) if events else None
+    return Timeline(chart=chart, rows=rows, is_empty=not rows)
 
 
 # --- From records to rows and events ------------------------------------------------
@@ -321,7 +410,7 @@ def _assign_lanes(events: list[_Event]) -> int:
 # --- Drawing --------------------------------------------------------------------------
 
 
-def _draw(events: list[_Event], id_prefix: str) -> SafeString:
+def _draw(events: list[_Event], id_prefix: str) -> Chart:
     dates = [d for e in events for d in (*e.span, *(e.period or ()))]
     scale = _Scale(min(dates), max(dates))
     claims = [e for e in events if e.row.kind == "claim"]
@@ -343,85 +432,46 @@ def _draw(events: list[_Event], id_prefix: str) -> SafeString:
             return axis_y - AXIS_GAP - (event.lane + 1) * lane_height
         return axis_y + AXIS_BAND + event.lane * lane_height
 
-    parts = [
-        format_html(
-            '<svg xmlns="http://www.w3.org/2000/svg" class="timeline-svg" viewBox="0 0 {w} {h}" '
-            'width="100%" preserveAspectRatio="xMidYMin meet" role="img" aria-labelledby="{p}-title {p}-desc" '
-            'font-family="system-ui, sans-serif" font-size="{size}">'
-            '<title id="{p}-title">{title}</title><desc id="{p}-desc">{desc}</desc>',
-            w=WIDTH,
-            h=_n(height),
-            p=id_prefix,
-            size=FONT_SIZE,
-            title=_summary(claims, denials),
-            desc=_description(events),
-        ),
-        _legend(),
-    ]
-    for day, label in _ticks(scale.start, scale.end):
-        parts.append(
-            format_html(
-                '<g class="timeline-tick"><line class="timeline-grid" x1="{x}" x2="{x}" y1="{top}" y2="{bottom}"/>'
-                '<text class="timeline-tick-label" x="{x}" y="{y}" font-size="{size}" text-anchor="middle">'
-                "{label}</text></g>",
-                x=_n(scale.x(day)),
-                top=LEGEND_HEIGHT,
-                bottom=_n(height - BOTTOM),
-                y=_n(axis_y + 16),
-                size=TICK_FONT_SIZE,
-                label=label,
-            )
-        )
-    parts.append(
-        format_html(
-            '<line class="timeline-axis" x1="{}" x2="{}" y1="{y}" y2="{y}"/>', MARGIN, WIDTH - MARGIN, y=_n(axis_y)
-        )
+    return Chart(
+        id_prefix=id_prefix,
+        width=_n(WIDTH),
+        height=_n(height),
+        font_size=_n(FONT_SIZE),
+        title=_summary(claims, denials),
+        desc=_description(events),
+        legend=_legend(),
+        ticks=[Tick(x=_n(scale.x(day)), label=label) for day, label in _ticks(scale.start, scale.end)],
+        tick_top=_n(LEGEND_HEIGHT),
+        tick_bottom=_n(height - BOTTOM),
+        tick_y=_n(axis_y + 16),
+        tick_font_size=_n(TICK_FONT_SIZE),
+        axis_x1=_n(MARGIN),
+        axis_x2=_n(WIDTH - MARGIN),
+        axis_y=_n(axis_y),
+        marks=[_mark(event, scale, lane_top(event)) for event in sorted(events, key=lambda e: e.span)],
     )
-    # In date order, so that the markup reads in time order.
-    for event in sorted(events, key=lambda e: e.span):
-        parts.append(_draw_event(event, scale, lane_top(event)))
-    parts.append(mark_safe("</svg>"))  # noqa: S308 - a constant
-    return _join(parts)
 
 
-def _draw_event(event: _Event, scale: _Scale, top: float) -> SafeString:
+def _mark(event: _Event, scale: _Scale, top: float) -> Mark:
     y = top + MARK_Y
-    parts = [
-        # tabindex -1: keyboard and screen-reader users follow the same links in the table,
-        # rather than tabbing through hundreds of marks inside an image.
-        format_html(
-            '<a href="{}" class="timeline-event {}" tabindex="-1"><title>{}</title>',
-            event.row.url,
-            event.css,
-            event.title,
-        )
-    ]
-    if event.period:
-        parts.append(_rect("timeline-period", scale.x(event.period[0]), scale.x(event.period[1]), y, PERIOD_HEIGHT))
     if event.is_point:
-        parts.append(
-            format_html(
-                '<circle class="timeline-mark" cx="{}" cy="{}" r="{}"/>',
-                _n((event.x0 + event.x1) / 2),
-                _n(y),
-                DOT_RADIUS,
-            )
-        )
+        shape = _dot("timeline-mark", (event.x0 + event.x1) / 2, y)
     else:
-        parts.append(_rect("timeline-mark timeline-span", event.x0, event.x1, y, 2 * DOT_RADIUS))
-
+        shape = _rect("timeline-mark timeline-span", event.x0, event.x1, y, 2 * DOT_RADIUS)
+    period = side_label = label = None
+    if event.period:
+        period = _rect("timeline-period", scale.x(event.period[0]), scale.x(event.period[1]), y, PERIOD_HEIGHT)
     if event.side_label:
-        parts.append(_text("timeline-side-label", *event.side_at, y + 4.5, event.side_label))
+        side_label = _text("timeline-side-label", *event.side_at, y + 4.5, event.side_label)
     if event.label:
-        parts.append(_text("timeline-label", *event.label_at, top + LABEL_Y, event.label))
-    parts.append(mark_safe("</a>"))  # noqa: S308 - a constant
-    return _join(parts)
+        label = _text("timeline-label", *event.label_at, top + LABEL_Y, event.label)
+    return Mark(event.row.url, event.css, event.title, shape, period, side_label, label)
 
 
-def _legend() -> SafeString:
+def _legend() -> list[LegendKey]:
     """A key to the marks, laid out left to right."""
     y = LEGEND_HEIGHT / 2
-    dot = format_html('<circle class="timeline-mark" cx="{}" cy="{}" r="{}"/>', DOT_RADIUS, _n(y), DOT_RADIUS)
+    dot = _dot("timeline-mark", DOT_RADIUS, y)
     period = _rect("timeline-period", 0, 24, y, PERIOD_HEIGHT)
     span = _rect("timeline-mark timeline-span", 0, 24, y, 2 * DOT_RADIUS)
     keys = [
@@ -431,20 +481,12 @@ def _legend() -> SafeString:
         ("timeline-claim timeline-status-refuted", dot, 2 * DOT_RADIUS, "refuted or retracted"),
         ("timeline-denial", dot, 2 * DOT_RADIUS, "Denials (below the axis)"),
     ]
-    parts, x = [mark_safe('<g class="timeline-legend" aria-hidden="true">')], MARGIN  # noqa: S308 - a constant
+    legend, x = [], MARGIN
     for css, symbol, width, words in keys:
-        parts.append(
-            format_html(
-                '<g class="{}" transform="translate({} 0)">{}{}</g>',
-                css,
-                _n(x),
-                symbol,
-                _text("timeline-legend-label", width + TEXT_GAP, "start", y + 4.5, words),
-            )
-        )
+        label = _text("timeline-legend-label", width + TEXT_GAP, "start", y + 4.5, words)
+        legend.append(LegendKey(css=css, x=_n(x), symbol=symbol, label=label))
         x += width + TEXT_GAP + _text_width(words, FONT_SIZE) + 20
-    parts.append(mark_safe("</g>"))  # noqa: S308 - a constant
-    return _join(parts)
+    return legend
 
 
 def _summary(claims: list[_Event], denials: list[_Event]) -> str:
@@ -464,28 +506,26 @@ def _description(events: list[_Event]) -> str:
     )
 
 
-def _rect(css: str, x0: float, x1: float, y: float, height: float) -> SafeString:
+def _dot(css: str, cx: float, cy: float) -> Circle:
+    return Circle(css=css, cx=_n(cx), cy=_n(cy), r=_n(DOT_RADIUS))
+
+
+def _rect(css: str, x0: float, x1: float, y: float, height: float) -> Rect:
     """A bar from x0 to x1 centred on y, with rounded ends."""
-    return format_html(
-        '<rect class="{}" x="{}" y="{}" width="{}" height="{}" rx="{}"/>',
-        css,
-        _n(x0),
-        _n(y - height / 2),
-        _n(max(x1 - x0, 1)),
-        _n(height),
-        _n(height / 2),
+    return Rect(
+        css=css,
+        x=_n(x0),
+        y=_n(y - height / 2),
+        width=_n(max(x1 - x0, 1)),
+        height=_n(height),
+        rx=_n(height / 2),
     )
 
 
-def _text(css: str, x: float, anchor: str, y: float, text: str) -> SafeString:
-    return format_html('<text class="{}" x="{}" y="{}" text-anchor="{}">{}</text>', css, _n(x), _n(y), anchor, text)
+def _text(css: str, x: float, anchor: str, y: float, text: str) -> Text:
+    return Text(css=css, x=_n(x), y=_n(y), anchor=anchor, text=text)
 
 
 def _n(value: float) -> str:
+    """A number as SVG attributes take it: one decimal at most, "12.5" or "97"."""
     return f"{value:.1f}".removesuffix(".0")
-
-
-def _join(parts) -> SafeString:
-    # Every part is already escaped or a constant; conditional_escape guards against a
-    # raw string slipping in.
-    return mark_safe("".join(conditional_escape(part) for part in parts))  # noqa: S308

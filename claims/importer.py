@@ -3,12 +3,18 @@
 The format is documented in docs/import-format.md. The import is all or nothing: every
 record is validated with the same rules as the admin (model clean() and database
 constraints) inside one transaction; if any record is bad, every error is reported with
-its record and field, and the transaction is rolled back. Records are matched by slug,
-so loading the same file twice changes nothing.
+its record and field, and the transaction is rolled back.
+
+Records are matched by slug and their parts by natural key (a relay-chain step by
+position and actor, a citation by source and quote, ...; see `_PART_KEYS`), and updated
+in place: what is unchanged is not written, so loading the same file twice writes no
+row and no history, and every primary key stays. Parts missing from the file are
+deleted. A published claim or denial must pass the publication rule of the admin and
+of the workflow (`Publishable.publication_problem`).
 """
 
 import datetime as dt
-from collections import Counter
+from collections import Counter, defaultdict
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -31,7 +37,7 @@ from claims.models import (
     Quantity,
     Topic,
 )
-from history.tracking import recording
+from history.tracking import VersionedModel, recording
 from sources.models import Derivation, Outlet, Source
 from sources.partial_dates import PartialDate
 
@@ -44,6 +50,30 @@ _SECTION_MODELS = {
     "materiel": Materiel,
     "claims": Claim,
     "denials": Denial,
+}
+
+
+# How the parts of a record in the file are matched to the stored ones: each entry is a
+# tuple of field names tried in turn, so a quantity is matched by everything that defines
+# it, else (when a figure was edited) by its position.
+_QUANTITY_DEFINITION = (
+    "as_worded",
+    "comparator",
+    "low",
+    "high",
+    "unit",
+    "item",
+    "materiel_id",
+    "as_of_on",
+    "as_of_precision",
+)
+_PART_KEYS = {
+    ActorAlias: [("name",)],
+    Attribution: [("position", "actor_id")],
+    Quantity: [_QUANTITY_DEFINITION, ("position",)],
+    ClaimCitation: [("source_id", "quote")],
+    DenialCitation: [("source_id", "quote")],
+    ClaimLink: [("to_claim_id", "kind")],
 }
 
 
@@ -82,6 +112,20 @@ def import_data(data, *, dry_run: bool = False) -> Counter:
     """
     with recording(reason="import"):  # the reason on every history row the import writes
         return _Importer().run(data, dry_run=dry_run)
+
+
+def stored_records(data) -> int:
+    """How many of the records the file names by slug are already in the database (0 for
+    a file that is not a mapping of sections: the import will report it)."""
+    if not isinstance(data, dict):
+        return 0
+    held = 0
+    for section, model in _SECTION_MODELS.items():
+        records = data.get(section)
+        if isinstance(records, list):
+            slugs = {r["slug"] for r in records if isinstance(r, dict) and isinstance(r.get("slug"), str)}
+            held += model.objects.filter(slug__in=slugs).count() if slugs else 0
+    return held
 
 
 # Model field names that the file spells differently, for error messages.
@@ -211,10 +255,18 @@ class _Importer:
         actor.parent = self._ref(Actor, parent, "parent") if parent else None
         aliases = fields.aliases("aliases")
         fields.finish()
-        self._save(actor, "actors")
-        actor.aliases.all().delete()
-        for i, (name, language) in enumerate(aliases):
-            self._save_part(ActorAlias(actor=actor, name=name, language=language), f"aliases[{i}]")
+        self._check(actor)
+        plan = _Plan(
+            actor,
+            "actor",
+            "aliases",
+            [
+                (f"aliases[{i}]", ActorAlias(actor=actor, name=name, language=language))
+                for i, (name, language) in enumerate(aliases)
+            ],
+        )
+        self._store(actor, "actors")
+        self._apply(plan)
 
     def _load_topics(self, rec):
         fields = _Fields(rec, required={"slug", "name"})
@@ -249,9 +301,9 @@ class _Importer:
         quantities = fields.records("quantities")
         citations = fields.records("citations")
         fields.finish()
-        self._save(claim, "claims")
+        self._check(claim)
 
-        claim.attributions.all().delete()
+        attributions = []
         for i, part in enumerate(chain):
             # `actor` may list several actors: co-originators at one position of the chain.
             sub = _Fields(part, required={"actor", "role"}, prefix=f"chain[{i}].")
@@ -265,9 +317,9 @@ class _Importer:
             for actor in actors:
                 link = Attribution(claim=claim, position=i + 1, actor=actor, role=role, channel=channel)
                 link.date = date
-                self._save_part(link, f"chain[{i}]")
+                attributions.append((f"chain[{i}]", link))
 
-        claim.quantities.all().delete()
+        figures = []
         for i, part in enumerate(quantities):
             sub = _Fields(part, required={"comparator", "item"}, prefix=f"quantities[{i}].")
             quantity = Quantity(claim=claim, position=i + 1)
@@ -278,25 +330,57 @@ class _Importer:
             quantity.materiel = self._ref(Materiel, slug, sub.path("materiel")) if slug else None
             quantity.as_of = sub.partial_date("as_of")
             sub.finish()
-            self._save_part(quantity, f"quantities[{i}]")
-            if quantity.materiel:
+            figures.append((f"quantities[{i}]", quantity))
+            if quantity.materiel and quantity.materiel not in materiel:
                 materiel.append(quantity.materiel)
 
-        claim.subjects.set(subjects)
-        claim.topics.set(topics)
-        claim.materiel.set(materiel)
-        self._replace_citations(claim, ClaimCitation, "claim", citations)
+        plans = [
+            _Plan(claim, "claim", "attributions", attributions),
+            _Plan(claim, "claim", "quantities", figures),
+            self._citation_plan(claim, ClaimCitation, "claim", citations),
+        ]
+        m2m = {"subjects": subjects, "topics": topics, "materiel": materiel}
+        self._store(
+            claim,
+            "claims",
+            parts_changed=any(plan.changed for plan in plans)
+            or _m2m_changed(claim, m2m)
+            or self._links_changed(claim, rec),
+        )
+        for plan in plans:
+            self._apply(plan)
+        for name, objects in m2m.items():
+            getattr(claim, name).set(objects)
+        _check_publication(claim)
         self._claims[claim.slug] = claim
 
     def _load_claim_links(self, rec):
         claim = self._claims[rec["slug"]]
-        claim.links_out.all().delete()
+        links = []
         for i, part in enumerate(_Fields(rec).records("links")):
             sub = _Fields(part, required={"to", "kind"}, prefix=f"links[{i}].")
             link = ClaimLink(from_claim=claim, to_claim=self._ref(Claim, sub.text("to"), sub.path("to")))
             sub.text_fields(link, "kind", "note")
             sub.finish()
-            self._save_part(link, f"links[{i}]")
+            links.append((f"links[{i}]", link))
+        self._apply(_Plan(claim, "from_claim", "links_out", links))
+
+    def _links_changed(self, claim, rec) -> bool:
+        """Whether the links the file gives differ from the stored ones. Links are written
+        in a later pass (they may point to claims later in the file), but a change to them
+        is a new version of the claim, saved now; an unreadable link counts as a change
+        (the later pass reports it)."""
+        if claim.pk is None:
+            return True
+        wanted = Counter()
+        try:
+            for i, part in enumerate(_Fields(rec).records("links")):
+                sub = _Fields(part, prefix=f"links[{i}].")
+                wanted[sub.text("to"), sub.text("kind"), sub.text("note")] += 1
+        except RecordError:
+            return True
+        stored = Counter(claim.links_out.values_list("to_claim__slug", "kind", "note"))
+        return wanted != stored
 
     def _load_denials(self, rec):
         fields = _Fields(rec, required={"slug", "statement", "deniers", "kind"})
@@ -309,15 +393,19 @@ class _Importer:
         answers = self._refs(Claim, fields.text_list("answers"), "answers")
         citations = fields.records("citations")
         fields.finish()
-        self._save(denial, "denials")
-        denial.deniers.set(deniers)
-        denial.claims.set(answers)
-        self._replace_citations(denial, DenialCitation, "denial", citations)
+        self._check(denial)
+        plan = self._citation_plan(denial, DenialCitation, "denial", citations)
+        m2m = {"deniers": deniers, "claims": answers}
+        self._store(denial, "denials", parts_changed=plan.changed or _m2m_changed(denial, m2m))
+        self._apply(plan)
+        for name, objects in m2m.items():
+            getattr(denial, name).set(objects)
+        _check_publication(denial)
 
     # -- helpers --------------------------------------------------------------
 
-    def _replace_citations(self, owner, model, owner_field, records):
-        owner.citations.all().delete()
+    def _citation_plan(self, owner, model, owner_field, records):
+        wanted = []
         for i, part in enumerate(records):
             sub = _Fields(part, required={"source"}, prefix=f"citations[{i}].")
             citation = model(**{owner_field: owner}, position=i + 1)
@@ -326,7 +414,23 @@ class _Importer:
                 citation, "quote", "quote_prefix", "quote_suffix", "translation", "locator", "stance", "note"
             )
             sub.finish()
-            self._save_part(citation, f"citations[{i}]")
+            wanted.append((f"citations[{i}]", citation))
+        return _Plan(owner, owner_field, "citations", wanted)
+
+    def _apply(self, plan):
+        """Write a plan: delete the stored parts the file no longer has, update the
+        matched ones that differ, create the new ones; unchanged parts are not written."""
+        for row in plan.deletes:
+            row.delete()
+        for path, wanted, row in plan.steps:
+            if row is None:
+                setattr(wanted, plan.owner_field, plan.owner)  # saved by now: give the part its key
+                self._save_part(wanted, path)
+                continue
+            for name in plan.fields:
+                setattr(row, name, getattr(wanted, name))
+            if row.changed_fields():
+                self._save_part(row, path)
 
     def _get_or_new(self, model, slug):
         instance = model.objects.filter(slug=slug).first() or model(slug=slug)
@@ -349,12 +453,26 @@ class _Importer:
         return [self._ref(model, slug, f"{field}[{i}]") for i, slug in enumerate(slugs)]
 
     def _save(self, instance, section):
-        created = instance.pk is None
+        self._check(instance)
+        self._store(instance, section)
+
+    def _check(self, instance):
         instance.full_clean()
-        instance.save()
+
+    def _store(self, instance, section, *, parts_changed: bool = False):
+        """Save a checked record if it is new or changed; `parts_changed` (its parts or
+        many-to-many links differ from the file) makes a new version of it, as in the admin."""
+        created = instance.pk is None
+        if created or parts_changed or instance.changed_fields():
+            if not created and parts_changed and isinstance(instance, VersionedModel):
+                instance.new_version = True
+            instance.save()
+            outcome = "created" if created else "updated"
+        else:
+            outcome = "unchanged"
         if hasattr(instance, "slug"):
             self._cache[(type(instance), instance.slug)] = instance
-        self.counts[f"{section} {'created' if created else 'updated'}"] += 1
+        self.counts[f"{section} {outcome}"] += 1
 
     def _save_part(self, instance, path):
         try:
@@ -363,6 +481,57 @@ class _Importer:
             field, message = _validation_messages(exc)[0]
             raise RecordError(f"{path}.{field}" if field else path, message) from None
         instance.save()
+
+
+class _Plan:
+    """How the parts a file gives for one record map onto the stored parts: `steps` is
+    (path in the file, the part as the file has it, the stored part it matches or None)
+    in file order, `deletes` the stored parts the file no longer has. Parts are matched
+    by the keys of `_PART_KEYS`, tried in turn; several equal parts match in order."""
+
+    def __init__(self, owner, owner_field: str, related: str, wanted: list[tuple[str, models.Model]]):
+        self.owner, self.owner_field = owner, owner_field
+        model = type(wanted[0][1]) if wanted else None
+        stored = list(getattr(owner, related).all()) if owner.pk is not None else []
+        model = model or (type(stored[0]) if stored else None)
+        owner_attname = model._meta.get_field(owner_field).attname if model else None
+        self.fields = [f.attname for f in model.content_fields() if f.attname != owner_attname] if model else []
+        matches: dict[int, models.Model] = {}
+        for key in _PART_KEYS.get(model, []):
+            pool = defaultdict(list)
+            taken = {id(row) for row in matches.values()}
+            for row in stored:
+                if id(row) not in taken:
+                    pool[tuple(getattr(row, name) for name in key)].append(row)
+            for i, (_path, part) in enumerate(wanted):
+                candidates = pool.get(tuple(getattr(part, name) for name in key))
+                if i not in matches and candidates:
+                    matches[i] = candidates.pop(0)
+        taken = {id(row) for row in matches.values()}
+        self.deletes = [row for row in stored if id(row) not in taken]
+        self.steps = [(path, part, matches.get(i)) for i, (path, part) in enumerate(wanted)]
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.deletes) or any(
+            row is None or any(getattr(row, name) != getattr(part, name) for name in self.fields)
+            for _path, part, row in self.steps
+        )
+
+
+def _m2m_changed(instance, wanted: dict[str, list]) -> bool:
+    if instance.pk is None:
+        return True
+    return any(
+        set(getattr(instance, name).values_list("pk", flat=True)) != {obj.pk for obj in objects}
+        for name, objects in wanted.items()
+    )
+
+
+def _check_publication(record) -> None:
+    """The publication rule of the admin and the workflow, on the record as written."""
+    if problem := record.publication_problem():
+        raise RecordError("state", problem)
 
 
 class _Fields:

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import transaction
 
-from claims.models import Actor, ActorAlias, Claim, ClaimCitation, Denial, DenialCitation
+from claims.models import Actor, ActorAlias, Attribution, Claim, ClaimCitation, Denial, DenialCitation
 from sources.models import Derivation, Source
 
 DEMO = Path(settings.BASE_DIR) / "claims" / "data" / "seed_story.yaml"
@@ -369,3 +369,35 @@ def test_loading_twice_changes_no_counts(demo):
     assert before["claims.Claim"] == len(CLAIMS)
     call_command("import_claims", str(DEMO))
     assert _counts() == before
+
+
+def _every_row() -> dict[str, list]:
+    """The primary keys of every table, history included."""
+    return {model._meta.label: sorted(model._base_manager.values_list("pk", flat=True)) for model in apps.get_models()}
+
+
+@pytest.mark.django_db
+def test_loading_twice_writes_no_row_and_no_history_and_keeps_every_key(demo, capsys):
+    before = _every_row()
+    assert sum(len(pks) for label, pks in before.items() if label.startswith("history.")) > 0
+    chains = {claim.slug: _chain(claim) for claim in Claim.objects.all()}
+    positions = sorted(Attribution.objects.values_list("pk", "claim__slug", "position", "actor__slug"))
+    versions = dict(Claim.objects.values_list("slug", "version"))
+
+    call_command("import_claims", str(DEMO))
+
+    assert _every_row() == before, "no row added, deleted or replaced in any table, history included"
+    assert {claim.slug: _chain(claim) for claim in Claim.objects.all()} == chains
+    assert sorted(Attribution.objects.values_list("pk", "claim__slug", "position", "actor__slug")) == positions
+    assert dict(Claim.objects.values_list("slug", "version")) == versions
+    assert "18 claims unchanged" in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_make_runs_import_skips_a_database_that_holds_the_demo(demo, capsys):
+    before = _every_row()
+
+    call_command("import_claims", "--if-missing", str(DEMO))
+
+    assert "not imported, the database already holds" in capsys.readouterr().out
+    assert _every_row() == before

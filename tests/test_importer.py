@@ -5,10 +5,21 @@ import textwrap
 
 import pytest
 import yaml
+from django.apps import apps
 from django.core.management import CommandError, call_command
 
 from claims.importer import ImportFailed, import_data
-from claims.models import Actor, ActorAlias, Attribution, Claim, ClaimLink, Denial, Quantity
+from claims.models import (
+    PUBLISH_NEEDS_QUOTE,
+    Actor,
+    ActorAlias,
+    Attribution,
+    Claim,
+    ClaimCitation,
+    ClaimLink,
+    Denial,
+    Quantity,
+)
 from sources.models import Derivation, Outlet, Source
 from tests.factories import make_actor
 
@@ -264,3 +275,188 @@ def test_command_loads_a_valid_file(tmp_path, capsys):
 
     assert "2 claims created" in capsys.readouterr().out
     assert Claim.objects.count() == 2
+
+
+# --- updating in place --------------------------------------------------------------------
+
+
+def every_row():
+    """The primary keys of every table, history included."""
+    return {model._meta.label: sorted(model._base_manager.values_list("pk", flat=True)) for model in apps.get_models()}
+
+
+def history_rows():
+    return {label: len(pks) for label, pks in every_row().items() if label.startswith("history.")}
+
+
+def new_history(before):
+    return {label: n - before[label] for label, n in history_rows().items() if n != before[label]}
+
+
+# A claim's history row keeps its many-to-many links beside it, one row per linked record
+# (million-shells: one subject, one topic, one materiel; two-months: none).
+MILLION_REVISION = {
+    "history.HistoricalClaim": 1,
+    "history.HistoricalClaim_subjects": 1,
+    "history.HistoricalClaim_topics": 1,
+    "history.HistoricalClaim_materiel": 1,
+}
+
+
+def test_loading_the_same_file_twice_writes_no_row_no_history_and_keeps_every_key():
+    load(VALID)
+    before = every_row()
+
+    counts = load(VALID)
+
+    assert every_row() == before
+    assert counts["claims unchanged"] == 2 and "claims updated" not in counts
+
+
+def test_a_one_field_edit_writes_one_history_row_for_that_record_only():
+    load(VALID)
+    claim = Claim.objects.get(slug="million-shells")
+    before, history = every_row(), history_rows()
+
+    counts = load(VALID.replace("hedge: believes", "hedge: assesses"))
+
+    assert new_history(history) == MILLION_REVISION
+    assert {label: pks for label, pks in every_row().items() if not label.startswith("history.")} == {
+        label: pks for label, pks in before.items() if not label.startswith("history.")
+    }, "every primary key kept"
+    edited = Claim.objects.get(slug="million-shells")
+    assert (edited.hedge, edited.version) == ("assesses", claim.version + 1)
+    assert edited.history.latest().history_change_reason == "import"
+    assert counts["claims updated"] == 1 and counts["claims unchanged"] == 1
+
+
+def test_a_citation_missing_from_the_file_is_deleted_and_the_others_kept():
+    quoted = '{source: ap-story, quote: "North Korea sent more than a million artillery shells", locator: para. 1}'
+    added = VALID.replace(quoted, quoted + '\n      - {source: farm-copy, quote: "a million artillery shells"}')
+    load(added)
+    claim = Claim.objects.get(slug="million-shells")
+    kept, dropped = claim.citations.order_by("position")
+    history = history_rows()
+
+    load(VALID)
+
+    assert list(claim.citations.all()) == [kept]
+    assert not ClaimCitation.objects.filter(pk=dropped.pk).exists()
+    assert ClaimCitation.history.filter(id=dropped.pk).latest().history_type == "-"
+    # The claim's parts changed: a new version of it, as an admin save would make.
+    assert new_history(history) == {**MILLION_REVISION, "history.HistoricalClaimCitation": 1}
+    assert Claim.objects.get(pk=claim.pk).version == claim.version + 1
+
+
+def test_parts_are_matched_by_natural_key_and_updated_in_place():
+    load(VALID)
+    claim = Claim.objects.get(slug="million-shells")
+    step, figure, citation = claim.attributions.get(position=2), claim.quantities.get(), claim.citations.get()
+    alias = ActorAlias.objects.get(name="DPRK")
+    link = ClaimLink.objects.get()
+    edited = (
+        VALID.replace("role: relay, channel: told reporters", "role: relay, channel: told reporters in Seoul")
+        .replace("low: 1000000", "low: 1000001")
+        .replace("locator: para. 1", "locator: para. 2")
+        .replace("aliases: [DPRK,", "aliases: [{name: DPRK, language: en},")
+        .replace("- {to: million-shells, kind: derived_from}", "- {to: million-shells, kind: derived_from, note: n}")
+    )
+
+    load(edited)
+
+    assert Attribution.objects.get(pk=step.pk).channel == "told reporters in Seoul"
+    assert Quantity.objects.get(pk=figure.pk).low == 1000001, "matched by position when a figure changed"
+    assert ClaimCitation.objects.get(pk=citation.pk).locator == "para. 2"
+    assert ActorAlias.objects.get(pk=alias.pk).language == "en"
+    assert ClaimLink.objects.get(pk=link.pk).note == "n"
+    assert claim.attributions.count() == 2 and Quantity.objects.count() == 2
+
+
+def test_a_changed_quote_replaces_the_citation():
+    load(VALID)
+    citation = Claim.objects.get(slug="million-shells").citations.get()
+
+    load(VALID.replace('quote: "North Korea sent more', 'quote: "sent more'))
+
+    new = Claim.objects.get(slug="million-shells").citations.get()
+    assert new.pk != citation.pk and new.quote == "sent more than a million artillery shells"
+
+
+def test_a_changed_link_target_makes_a_new_version_of_the_claim_before_its_links():
+    load(VALID)
+    claim = Claim.objects.get(slug="two-months")
+    history = history_rows()
+
+    load(VALID.replace("- {to: million-shells, kind: derived_from}", "- {to: million-shells, kind: corroborates}"))
+
+    assert list(claim.links_out.values_list("kind", flat=True)) == ["corroborates"]
+    assert new_history(history) == {"history.HistoricalClaim": 1, "history.HistoricalClaimLink": 2}
+    assert Claim.objects.get(pk=claim.pk).version == claim.version + 1
+
+
+# --- the publication rule -----------------------------------------------------------------
+
+UNQUOTED = {
+    "outlets": [{"slug": "ap", "name": "AP", "kind": "wire_agency"}],
+    "sources": [{"slug": "s", "outlet": "ap", "title": "A story"}],
+    "actors": [{"slug": "russia", "name": "Russia", "kind": "state"}],
+    "claims": [
+        {"slug": "c", "proposition": "It happened.", "state": "published", "citations": [{"source": "s"}]},
+        {"slug": "ok", "proposition": "It did.", "state": "published", "citations": [{"source": "s", "quote": "q"}]},
+    ],
+    "denials": [{"slug": "d", "statement": "No.", "deniers": ["russia"], "kind": "categorical", "state": "published"}],
+}
+
+
+def test_a_published_record_needs_a_quoted_citation_and_nothing_is_written_without_one():
+    before = every_row()
+
+    with pytest.raises(ImportFailed) as failure:
+        import_data(UNQUOTED)
+
+    assert failure.value.errors == [
+        f"claims[0] (slug 'c') state: {PUBLISH_NEEDS_QUOTE}",
+        f"denials[0] (slug 'd') state: {PUBLISH_NEEDS_QUOTE}",
+    ]
+    assert every_row() == before
+
+
+def test_removing_the_last_quote_of_a_published_claim_is_refused():
+    data = {**UNQUOTED, "claims": UNQUOTED["claims"][1:], "denials": []}
+    import_data(data)
+    before = every_row()
+    data["claims"][0]["citations"][0]["quote"] = " "
+
+    with pytest.raises(ImportFailed) as failure:
+        import_data(data)
+
+    assert failure.value.errors == [f"claims[0] (slug 'ok') state: {PUBLISH_NEEDS_QUOTE}"]
+    assert every_row() == before
+
+
+def test_a_draft_needs_no_quote():
+    data = {**UNQUOTED, "denials": []}
+    data["claims"] = [{**UNQUOTED["claims"][0], "state": "draft"}]
+
+    import_data(data)
+
+    assert Claim.objects.get().state == "draft"
+
+
+# --- --if-missing ---------------------------------------------------------------------------
+
+
+def test_if_missing_imports_into_a_database_without_the_files_records_only(tmp_path, capsys):
+    path = tmp_path / "ok.yaml"
+    path.write_text(VALID, encoding="utf-8")
+
+    call_command("import_claims", "--if-missing", str(path))
+    assert "2 claims created" in capsys.readouterr().out
+    Claim.objects.filter(slug="two-months").update(proposition="Edited in the admin.")
+    before = every_row()
+
+    call_command("import_claims", "--if-missing", str(path))
+
+    assert "not imported, the database already holds" in capsys.readouterr().out
+    assert every_row() == before
+    assert Claim.objects.get(slug="two-months").proposition == "Edited in the admin."

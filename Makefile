@@ -15,9 +15,12 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
+# The development way: DEBUG=1 for every command of the recipe (manage.py itself reads
+# DEBUG from the environment only, off by default; create_demo_users needs DEBUG=1).
+run: export DEBUG = 1
 run: install
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py import_claims $(DEMO)
+	$(BIN)/python manage.py import_claims --if-missing $(DEMO)
 	$(BIN)/python manage.py create_demo_users
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
@@ -26,7 +29,7 @@ serve: install
 	PORT=$(PORT) bin/serve
 
 test: install
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist loadgroup
 
 lint: install
 	$(BIN)/ruff check .
@@ -36,6 +39,9 @@ format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# Checks the code, not a deployment (`check --deploy` does, README "Operating"): DEBUG=1,
+# so it needs no SECRET_KEY.
+check: export DEBUG = 1
 check: install
 	$(BIN)/python manage.py check --fail-level WARNING
 	$(BIN)/python manage.py makemigrations --check --dry-run

@@ -33,6 +33,7 @@ from claims.models import (
     Topic,
 )
 from history.admin import GuardedInlineFormSet, HistoryAdminMixin, HistoryForm
+from operations.django_fixes import StackedInline, TabularInline
 from sources.admin import html_list, partial_date
 
 # Publication
@@ -159,7 +160,7 @@ class PositionedFormSet(GuardedInlineFormSet):
                 form.instance.position = last
 
 
-class AttributionInline(admin.TabularInline):
+class AttributionInline(TabularInline):
     model = Attribution
     formset = PositionedFormSet
     fields = ["position", "actor", "role", "channel", "date_on", "date_precision"]
@@ -173,7 +174,7 @@ class AttributionInline(admin.TabularInline):
         return super().get_queryset(request).select_related("actor")
 
 
-class QuantityInline(admin.StackedInline):
+class QuantityInline(StackedInline):
     model = Quantity
     formset = PositionedFormSet
     fields = [
@@ -194,7 +195,7 @@ class QuantityInline(admin.StackedInline):
         return obj.describe() if obj.pk else "-"
 
 
-class CitationInline(admin.StackedInline):
+class CitationInline(StackedInline):
     formset = PositionedFormSet
     fields = [
         ("source", "position", "stance", "locator"),
@@ -226,7 +227,7 @@ class DenialCitationInline(CitationInline):
     model = DenialCitation
 
 
-class ClaimLinkInline(admin.TabularInline):
+class ClaimLinkInline(TabularInline):
     model = ClaimLink
     formset = GuardedInlineFormSet
     fk_name = "from_claim"
@@ -241,7 +242,7 @@ class ClaimLinkInline(admin.TabularInline):
         return super().get_queryset(request).select_related("from_claim", "to_claim")
 
 
-class ActorAliasInline(admin.TabularInline):
+class ActorAliasInline(TabularInline):
     model = ActorAlias
     formset = GuardedInlineFormSet
     fields = ["name", "language"]

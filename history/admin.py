@@ -37,6 +37,7 @@ from history.records import (
 )
 from history.services import NotRestorable, deleted_records, recover_deleted, restore_revision
 from history.tracking import EditConflict, current_recording, recording
+from operations.django_fixes import AdminFixesMixin
 
 NOT_FORM_CONTENT = {"change_reason", "loaded_version"}
 
@@ -232,7 +233,7 @@ class RestoreForm(forms.Form):
     expected_version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
 
-class HistoryAdminMixin(admin.ModelAdmin):
+class HistoryAdminMixin(AdminFixesMixin, admin.ModelAdmin):
     form = HistoryForm
     change_list_template = "admin/history/change_list.html"
     object_history_template = "admin/history/object_history.html"

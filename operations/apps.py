@@ -9,11 +9,10 @@ class OperationsConfig(AppConfig):
     def ready(self):
         from django.db.backends.signals import connection_created
 
-        from operations import database, django_fixes, throttle
+        from operations import database, throttle
 
         throttle.connect_signals()
         connection_created.connect(database.log_server_notices, dispatch_uid="operations.log_server_notices")
-        django_fixes.install()
         post_migrate.connect(create_cache_table, sender=self, dispatch_uid="operations.create_cache_table")
 
 

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from history.admin import HistoryAdminMixin
+from operations.django_fixes import TabularInline
 from sources.models import Derivation, Outlet, Reliability, Source
 
 
@@ -42,7 +43,7 @@ class OutletAdmin(HistoryAdminMixin):
         return format_html('<a href="{}">{}</a>', url, obj.source_count)
 
 
-class DerivationInline(admin.TabularInline):
+class DerivationInline(TabularInline):
     """What this source was taken from."""
 
     model = Derivation

@@ -12,6 +12,7 @@ import os
 from urllib.parse import urlencode
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -19,6 +20,7 @@ from hypothesis import strategies as st
 from claims.importer import SECTIONS, ImportFailed, import_data
 from claims.models import Actor, Claim, Denial
 from operations.backup import database_counts
+from operations.django_fixes import RangeCheckedModelMultipleChoiceField
 from sources.models import Outlet, Source
 from tests.factories import make_actor, make_claim, make_materiel, make_outlet, make_source, make_topic, make_user
 from tests.test_admin import admin_url, change_page_data, form_errors
@@ -479,12 +481,35 @@ def test_an_autocomplete_value_that_is_not_a_key_gives_a_form_error(analyst_clie
         transaction.set_rollback(True)
 
 
-def test_an_integer_beyond_the_column_range_matches_no_row_in_an_in_lookup():
+def test_an_integer_beyond_the_column_range_is_an_invalid_choice_of_a_multiple_choice_field():
+    """Django's `in` look-up raises for an integer the column cannot hold (bug 1 of
+    operations/django_fixes.py): the admin's multiple choice field rejects it first."""
+    claim = make_claim()
+    field = RangeCheckedModelMultipleChoiceField(queryset=Claim.objects.all())
+
+    assert list(field.clean([str(claim.pk)])) == [claim]
+    for beyond in (2**63, -(2**63) - 1, 2**70):
+        with pytest.raises(ValidationError) as excinfo:
+            field.clean([str(claim.pk), str(beyond)])
+        assert excinfo.value.code == "invalid_choice"
+
+
+@pytest.mark.parametrize(
+    ("query", "listed"),
+    [
+        ("id__in=9223372036854775808", 0),
+        ("pk__in=9223372036854775808,{pk},-9223372036854775809", 1),
+        ("subjects__id__in=99999999999999999999999", 0),
+        ("topics__pk__in=-9223372036854775809", 0),
+    ],
+)
+def test_an_integer_beyond_the_column_range_in_a_changelist_in_lookup_matches_no_row(analyst_client, query, listed):
     claim = make_claim()
 
-    assert list(Claim.objects.filter(pk__in=[2**63, claim.pk, -(2**63) - 1])) == [claim]
-    assert list(Claim.objects.filter(pk__in=[2**70])) == []
-    assert Claim.objects.exclude(pk__in=[2**70]).count() == 1
+    response = analyst_client.get(admin_url(Claim, "changelist") + "?" + query.format(pk=claim.pk))
+
+    assert response.status_code == 200
+    assert response.context["cl"].result_count == listed
 
 
 @pytest.mark.parametrize("section", SECTIONS)

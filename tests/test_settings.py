@@ -1,6 +1,12 @@
 """Start-up with a malformed environment stops with a message naming the variable,
-and well-formed variables give the settings they say."""
+and well-formed variables give the settings they say.
 
+config/settings.py reads the environment and nothing else, so each variant is evaluated
+in process: the file executed afresh as a module of its own under exactly those
+variables (the suite's own settings stay as they are). Two fresh interpreters check
+the real entry point, manage.py, end to end."""
+
+import importlib.util
 import os
 import subprocess
 import sys
@@ -8,10 +14,13 @@ from pathlib import Path
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+from django.core.management import CommandError, call_command
+from django.test import override_settings
 
 from config.env import env_bool, env_database, env_int, env_list, env_str
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+SETTINGS_FILE = REPO_ROOT / "config" / "settings.py"
 OUR_VARIABLES = (
     "DATABASE_URL",
     "DEBUG",
@@ -21,20 +30,38 @@ OUR_VARIABLES = (
     "DJANGO_SETTINGS_MODULE",
     *("SECURE_PROXY_SSL_HEADER", "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "SECURE_HSTS_INCLUDE_SUBDOMAINS"),
     *("SECURE_HSTS_PRELOAD", "CSRF_TRUSTED_ORIGINS", "CACHE_URL", "CLIENT_IP_HEADER", "LOGIN_FAILURE_LIMIT"),
-    *("LOGIN_FAILURE_WINDOW", "REQUEST_MAX_BYTES"),
+    *("LOGIN_FAILURE_WINDOW", "REQUEST_MAX_BYTES", "DATABASE_CONNECT_TIMEOUT", "DATABASE_STATEMENT_TIMEOUT"),
+    *("CLAIMS_WEB_PROCESS", "LOG_FORMAT", "LOG_LEVEL"),
 )
 SHOW_SETTINGS = (
-    "import django; django.setup(); from django.conf import settings as s; "
+    "from django.conf import settings as s; "
     "print(s.DEBUG, s.DATABASES['default']['ENGINE'], s.DATABASES['default']['NAME'], s.SECRET_KEY, sep='|')"
 )
 
 
-def start_django(code: str = "import django; django.setup()", **variables) -> subprocess.CompletedProcess:
-    """Run a fresh interpreter on the real settings module with exactly these variables."""
+def evaluate_settings(monkeypatch, **variables):
+    """config/settings.py executed afresh, as a new module, with exactly these variables."""
+    for name in OUR_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+    spec = importlib.util.spec_from_file_location("settings_under_test", SETTINGS_FILE)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def shown(settings) -> str:
+    default = settings.DATABASES["default"]
+    return f"{settings.DEBUG}|{default['ENGINE']}|{default['NAME']}|{settings.SECRET_KEY}"
+
+
+def manage(*args: str, **variables) -> subprocess.CompletedProcess:
+    """Run manage.py in a fresh interpreter with exactly these of our variables."""
     env = {k: v for k, v in os.environ.items() if k not in OUR_VARIABLES}
-    env.update(DJANGO_SETTINGS_MODULE="config.settings", **variables)
+    env.update(variables)
     return subprocess.run(  # noqa: S603 - our own interpreter and code
-        [sys.executable, "-c", code], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=60
+        [sys.executable, "manage.py", *args], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=60
     )
 
 
@@ -53,33 +80,64 @@ GOOD = {"SECRET_KEY": "a-long-enough-test-secret", "DEBUG": "0", "DATABASE_URL":
     ],
     ids=["mysql-url", "not-a-url", "postgres-without-name", "debug-maybe", "no-secret-key", "empty-secret-key"],
 )
-def test_start_up_with_malformed_environment_fails_naming_the_variable(variables, named, explained):
-    result = start_django(**variables)
-    assert result.returncode != 0
-    assert "ImproperlyConfigured" in result.stderr
-    assert named in result.stderr
-    assert explained in result.stderr
+def test_start_up_with_malformed_environment_fails_naming_the_variable(monkeypatch, variables, named, explained):
+    with pytest.raises(ImproperlyConfigured) as excinfo:
+        evaluate_settings(monkeypatch, **variables)
+    assert named in str(excinfo.value)
+    assert explained in str(excinfo.value)
 
 
-def test_start_up_with_well_formed_environment_succeeds_with_those_settings():
-    result = start_django(SHOW_SETTINGS, **GOOD)
+def test_start_up_with_well_formed_environment_succeeds_with_those_settings(monkeypatch):
+    settings = evaluate_settings(monkeypatch, **GOOD)
+    assert shown(settings) == "False|django.db.backends.sqlite3|/tmp/never-opened.sqlite3|a-long-enough-test-secret"
+
+
+def test_start_up_in_debug_without_secret_key_uses_the_development_key(monkeypatch):
+    settings = evaluate_settings(monkeypatch, DEBUG="1", DATABASE_URL=GOOD["DATABASE_URL"])
+    assert shown(settings).endswith("|insecure-development-key-only-for-debug")
+    assert shown(settings).startswith("True|")
+
+
+def test_start_up_without_database_url_uses_sqlite_beside_the_code(monkeypatch):
+    settings = evaluate_settings(monkeypatch, SECRET_KEY="k", DEBUG="0")
+    assert shown(settings) == f"False|django.db.backends.sqlite3|{REPO_ROOT / 'db.sqlite3'}|k"
+
+
+# --- manage.py: DEBUG off unless the environment says DEBUG=1 ---------------------------
+
+
+def test_manage_py_without_debug_in_the_environment_runs_with_debug_off():
+    result = manage(
+        "shell", "--no-imports", "-c", SHOW_SETTINGS, SECRET_KEY=GOOD["SECRET_KEY"], DATABASE_URL=GOOD["DATABASE_URL"]
+    )
     assert result.returncode == 0, result.stderr
     assert (
         result.stdout.strip() == "False|django.db.backends.sqlite3|/tmp/never-opened.sqlite3|a-long-enough-test-secret"
     )
 
 
-def test_start_up_in_debug_without_secret_key_uses_the_development_key():
-    result = start_django(SHOW_SETTINGS, DEBUG="1", DATABASE_URL=GOOD["DATABASE_URL"])
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().endswith("|insecure-development-key-only-for-debug")
-    assert result.stdout.startswith("True|")
+def test_manage_py_without_debug_nor_secret_key_stops_naming_the_variable():
+    result = manage("check", DATABASE_URL=GOOD["DATABASE_URL"])
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
 
 
-def test_start_up_without_database_url_uses_sqlite_beside_the_code():
-    result = start_django(SHOW_SETTINGS, SECRET_KEY="k", DEBUG="0")
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == f"False|django.db.backends.sqlite3|{REPO_ROOT / 'db.sqlite3'}|k"
+@pytest.mark.parametrize(
+    ("environment", "debug"),
+    [(None, True), ("0", True), ("true", True), ("1", False)],
+    ids=["debug-unset", "debug-0", "debug-not-1", "settings-debug-off"],
+)
+def test_create_demo_users_refuses_unless_debug_1_is_set_and_debug_is_on(monkeypatch, environment, debug):
+    """Without database access (no django_db mark): it refuses before touching one. With
+    DEBUG=1 it creates the accounts: tests/test_backup.py runs it so, through manage.py."""
+    if environment is None:
+        monkeypatch.delenv("DEBUG", raising=False)
+    else:
+        monkeypatch.setenv("DEBUG", environment)
+
+    with override_settings(DEBUG=debug), pytest.raises(CommandError, match="unless DEBUG=1 is set"):
+        call_command("create_demo_users")
 
 
 # --- the typed readers, in process --------------------------------------------------

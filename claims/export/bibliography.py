@@ -311,7 +311,6 @@ def government_ids(sources) -> set[str]:
 # citeproc-py keeps rendering state on the parsed style, so one parsed style serves one
 # rendering at a time.
 _render_lock = threading.Lock()
-csl_compat.apply()  # at import, so that every rendering in the process follows the same rules
 
 
 class UnknownStyle(ValueError):
@@ -358,6 +357,7 @@ def format_bibliography(items: list[dict], style: str, *, html: bool = False) ->
     if not items:
         return []
     source = CiteProcJSON([_for_processor(item, html=html) for item in items])
+    csl_compat.apply()  # the first time only: before any rendering, so every one follows the same rules
     with _render_lock, warnings.catch_warnings():
         warnings.simplefilter("ignore")
         bibliography = CitationStylesBibliography(_style(style), source, formatter.html if html else formatter.plain)

@@ -11,16 +11,51 @@ source:
 3. A hyphenated given name is initialised part by part: "Hyung-jin" is "H.-J.", where
    citeproc-py wrote "H.-. jin ." (it took "jin" for a particle such as "van").
 
-`apply()` patches them, once, inside citeproc's own element classes. Rendering is
-serialised by the caller (claims.export.bibliography), so a module-level record of the
-variables being rendered is safe. Remove this module when citeproc-py implements them
-(the tests in tests/test_export_bibliography.py show the difference).
+`apply()` patches them inside citeproc's own element classes, once, lazily: the first
+time a bibliography is formatted (claims.export.bibliography), not when this module is
+imported. Rendering is serialised by the caller, so a module-level record of the
+variables being rendered is safe. The patches rely on citeproc-py's internals, so they
+are written for exact versions (SUPPORTED_VERSIONS): the system check
+`check_citeproc_version` (claims.E001, registered by ClaimsConfig) stops start-up
+(`manage.py check`, `migrate`, `runserver`, hence `make serve`) with any other version.
+Remove this module when citeproc-py implements them (the tests in
+tests/test_export_bibliography.py show the difference).
 """
 
-from citeproc import model
+import threading
+from importlib import metadata
+
+from django.core import checks
+
+SUPPORTED_VERSIONS = ("0.11.1",)  # the citeproc-py versions these patches were written for
 
 _recording: list[set] = []  # one set per substitute being rendered, innermost last
 _applied = False
+_apply_lock = threading.Lock()
+
+
+def installed_version() -> str | None:
+    try:
+        return metadata.version("citeproc-py")
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def check_citeproc_version(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    version = installed_version()
+    if version in SUPPORTED_VERSIONS:
+        return []
+    return [
+        checks.Error(
+            f"citeproc-py {version or '(not installed)'} is installed; claims/export/csl_compat.py patches "
+            f"citeproc-py's internals and was written for {', '.join(SUPPORTED_VERSIONS)} only.",
+            hint="Install a supported version (requirements.txt), or check each fix against the new version "
+            "(tests/test_export_bibliography.py), then add it to SUPPORTED_VERSIONS or remove the fix "
+            "that it makes unnecessary.",
+            obj="citeproc-py",
+            id="claims.E001",
+        )
+    ]
 
 
 def _record(tag, variable):
@@ -29,10 +64,18 @@ def _record(tag, variable):
 
 
 def apply() -> None:
+    """Install the fixes, once; cheap after the first call."""
     global _applied
     if _applied:
         return
-    _applied = True
+    with _apply_lock:
+        if not _applied:
+            _patch()
+            _applied = True
+
+
+def _patch() -> None:
+    from citeproc import model
 
     text_variable = model.Text._variable
 

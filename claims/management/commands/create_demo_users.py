@@ -10,11 +10,19 @@ DEMO_USERS = [("admin", None, True), ("editor", "editor", False), ("analyst", "a
 
 
 class Command(BaseCommand):
-    help = "Create demo accounts admin, editor and analyst (password = username). Refuses unless DEBUG is on."
+    help = (
+        "Create demo accounts admin, editor and analyst (password = username). "
+        "Refuses unless DEBUG=1 is set in the environment (as `make run` does) and DEBUG is on."
+    )
 
     def handle(self, **options):
-        if not settings.DEBUG:
-            raise CommandError("Demo accounts have well-known passwords: refusing to create them with DEBUG off.")
+        # Both: the environment variable says a developer asked for debug mode on this
+        # very run (not a default), and the settings say it is in effect.
+        if os.environ.get("DEBUG") != "1" or not settings.DEBUG:
+            raise CommandError(
+                "Demo accounts have well-known passwords: refusing to create them "
+                "unless DEBUG=1 is set in the environment (make run does) and DEBUG is on."
+            )
         User = get_user_model()
         for username, group, superuser in DEMO_USERS:
             user, _ = User.objects.get_or_create(username=username)

@@ -39,14 +39,24 @@ KOREAN = "북한"
 RUSSIAN = "Сергей Лавров"
 
 
-def load_demo():
+def import_demo():
     call_command("import_claims", str(DEMO), verbosity=0)
+
+
+def add_addresses():
+    """The addresses of the AP story and of its copy, which the seeds do not give."""
     ap = Source.objects.get(slug=AP)
     ap.url, ap.archive_url, ap.retrieved_at = AP_URL, AP_ARCHIVE, AP_RETRIEVED
     ap.save()
     copy = Source.objects.get(slug=COPY)
     copy.url = COPY_URL
     copy.save()
+
+
+def load_demo():
+    """The demo data with the addresses (tests/conftest.py loads it once per module)."""
+    import_demo()
+    add_addresses()
 
 
 def make_multilingual():

@@ -12,7 +12,7 @@ from openapi_schema_validator import OAS30Validator
 from openapi_spec_validator import validate
 
 from claims.models import PublicationState
-from tests.export_world import KOREAN, MILLION, RUSSIAN, TOPIC, build_world, load_demo, make_multilingual
+from tests.export_world import KOREAN, MILLION, RUSSIAN, TOPIC, build_world, make_multilingual
 from tests.factories import make_claim, make_denial
 
 pytestmark = pytest.mark.django_db
@@ -89,26 +89,21 @@ def test_yaml_schema_is_served_too(client):
         ("/api/sources/ascend-finance-compass-ap-copy/", "/api/sources/{slug}/"),
     ],
 )
-def test_every_response_is_valid_against_the_schema(client, schema, url, path):
-    load_demo()
-
+def test_every_response_is_valid_against_the_schema(client, schema, url, path, export_demo):
     data = get_json(client, url + ("?page_size=100" if url.count("/") == 3 else ""))
 
     body = schema["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
     _validator(schema, body).validate(data)
 
 
-def test_api_claim_is_the_json_export_record(client):
-    load_demo()
-
+def test_api_claim_is_the_json_export_record(client, export_demo):
     api = get_json(client, f"/api/claims/{MILLION}/")
     [export] = json.loads(b"".join(client.get(f"/claims/{MILLION}/data.json").streaming_content))
 
     assert api == export
 
 
-def test_claims_take_the_browse_pages_filters(client):
-    load_demo()
+def test_claims_take_the_browse_pages_filters(client, export_demo):
     query = f"topic={TOPIC}&status=reported&claimant=yoo-sang-bum"
 
     slugs = [c["slug"] for c in get_json(client, f"/api/claims/?{query}&page_size=100")["results"]]
@@ -129,8 +124,7 @@ def test_keyset_pages_walk_every_claim_once_in_the_chosen_order(client):
     assert seen == [c.slug for c in world["claims"]]
 
 
-def test_slug_pages_walk_every_actor_once(client):
-    load_demo()
+def test_slug_pages_walk_every_actor_once(client, export_demo):
     seen, url = [], "/api/actors/?page_size=5"
     while url:
         page = get_json(client, url)

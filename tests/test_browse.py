@@ -5,11 +5,9 @@ the same number of queries whatever the number of rows."""
 import datetime as dt
 import json
 import re
-from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
-from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -31,15 +29,9 @@ from tests.factories import (
     make_topic,
 )
 
-DEMO = Path(__file__).resolve().parent.parent / "claims" / "data" / "seed_story.yaml"
 MILLION = "nis-million-artillery-shells-since-august"
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def demo(db):
-    call_command("import_claims", str(DEMO), verbosity=0)
 
 
 def public_urls():

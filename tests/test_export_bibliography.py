@@ -32,7 +32,6 @@ from tests.export_world import (
     SEED_000,
     TOPIC,
     build_world,
-    load_demo,
     make_multilingual,
 )
 from tests.factories import make_claim, make_claim_citation, make_source
@@ -41,11 +40,6 @@ pytestmark = pytest.mark.django_db
 
 TOPIC_URL = f"/topics/{TOPIC}/"
 SEED_000_TITLE = "Russia likely being supplied with array of missiles, ammunition from North Korea: Seoul"
-
-
-@pytest.fixture
-def demo(db):
-    load_demo()
 
 
 def get(client, url, status=200):
@@ -81,7 +75,7 @@ def csl_render(items: list, style="apa") -> list[str]:
 # --- the demo topic, read back by independent readers -------------------------------------
 
 
-def test_bibtex_of_the_demo_topic_carries_every_seed_source_with_its_date_and_urls(client, demo):
+def test_bibtex_of_the_demo_topic_carries_every_seed_source_with_its_date_and_urls(client, export_demo):
     response = get(client, TOPIC_URL + "sources.bib")
 
     assert response["Content-Type"] == "application/x-bibtex; charset=utf-8"
@@ -99,7 +93,7 @@ def test_bibtex_of_the_demo_topic_carries_every_seed_source_with_its_date_and_ur
     assert entries[COPY]["url"] == COPY_URL
 
 
-def test_ris_of_the_demo_topic_carries_every_seed_source_with_its_date_and_urls(client, demo):
+def test_ris_of_the_demo_topic_carries_every_seed_source_with_its_date_and_urls(client, export_demo):
     response = get(client, TOPIC_URL + "sources.ris")
 
     assert response["Content-Type"] == "application/x-research-info-systems; charset=utf-8"
@@ -117,7 +111,7 @@ def test_ris_of_the_demo_topic_carries_every_seed_source_with_its_date_and_urls(
     assert entries[SEED_000]["date"] == "2023/11/02/"
 
 
-def test_csl_json_of_the_demo_topic_is_read_by_the_csl_processor(client, demo):
+def test_csl_json_of_the_demo_topic_is_read_by_the_csl_processor(client, export_demo):
     response = get(client, TOPIC_URL + "sources.csl.json")
 
     assert response["Content-Type"] == "application/vnd.citationstyles.csl+json"
@@ -134,7 +128,7 @@ def test_csl_json_of_the_demo_topic_is_read_by_the_csl_processor(client, demo):
     assert any(SEED_000_TITLE in entry and "(2023, November 2)" in entry for entry in rendered)
 
 
-def test_content_farm_copy_keeps_its_stored_date_and_says_it_copies_the_ap_story(client, demo):
+def test_content_farm_copy_keeps_its_stored_date_and_says_it_copies_the_ap_story(client, export_demo):
     csl = {i["id"]: i for i in json.loads(get(client, TOPIC_URL + "sources.csl.json").content)}[COPY]
     bib = parse_bibtex(get(client, TOPIC_URL + "sources.bib").content.decode())[COPY]
     ris = parse_ris(get(client, TOPIC_URL + "sources.ris").content.decode())[COPY]
@@ -181,7 +175,7 @@ def test_year_precision_date_is_exported_as_the_year_alone(client):
 # --- formatted bibliographies -----------------------------------------------------------
 
 
-def test_apa_bibliography_of_the_demo_topic_is_formatted_from_the_csl_style(client, demo):
+def test_apa_bibliography_of_the_demo_topic_is_formatted_from_the_csl_style(client, export_demo):
     text = get(client, TOPIC_URL + "sources.txt?style=apa").content.decode()
 
     assert f"{AP_TITLE}. (2023, November 1). Associated Press. ({AP_ARCHIVE}). {AP_URL}" in text
@@ -189,7 +183,7 @@ def test_apa_bibliography_of_the_demo_topic_is_formatted_from_the_csl_style(clie
     assert "(2025, April 15). Ascend Finance Compass." in text
 
 
-def test_chicago_bibliography_of_the_demo_topic_is_formatted_from_the_csl_style(client, demo):
+def test_chicago_bibliography_of_the_demo_topic_is_formatted_from_the_csl_style(client, export_demo):
     text = get(client, TOPIC_URL + "sources.txt?style=chicago-author-date").content.decode()
 
     assert "Associated Press. 2023. “South Korea’s Spy Agency Says North Korea Shipped More Than a Million" in text
@@ -209,7 +203,7 @@ def test_html_bibliography_page_escapes_titles_from_untrusted_sources(client):
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body.replace("&lt;Script&gt;", "&lt;script&gt;")
 
 
-def test_html_bibliography_page_announces_its_downloads(client, demo):
+def test_html_bibliography_page_announces_its_downloads(client, export_demo):
     html = get(client, TOPIC_URL + "sources.html?style=chicago-author-date").content.decode()
 
     assert '<link rel="alternate" type="application/x-bibtex" href="/topics/' in html
@@ -219,7 +213,7 @@ def test_html_bibliography_page_announces_its_downloads(client, demo):
 # --- every scope ---------------------------------------------------------------------------
 
 
-def test_claim_actor_and_filtered_list_bibliographies_cite_what_they_list(client, demo):
+def test_claim_actor_and_filtered_list_bibliographies_cite_what_they_list(client, export_demo):
     claim_keys = parse_bibtex(get(client, f"/claims/{MILLION}/sources.bib").content.decode())
     lavrov_keys = parse_bibtex(get(client, "/actors/sergey-lavrov/sources.bib").content.decode())
     filtered = parse_bibtex(get(client, f"/claims/sources.bib?topic={TOPIC}&claimant=yoo-sang-bum").content.decode())
@@ -233,7 +227,7 @@ def test_claim_actor_and_filtered_list_bibliographies_cite_what_they_list(client
     assert set(everything) == {AP, COPY, SEED_000}
 
 
-def test_bibliographies_leave_out_sources_cited_only_by_drafts(client, demo):
+def test_bibliographies_leave_out_sources_cited_only_by_drafts(client, export_demo):
     hidden = make_source(slug="draft-only-source")
     draft = make_claim(state=PublicationState.DRAFT)
     make_claim_citation(claim=draft, source=hidden)
@@ -295,7 +289,7 @@ def test_names_given_as_family_comma_given_are_split_and_initialised(client):
 # --- cite this claim ------------------------------------------------------------------------
 
 
-def test_cite_this_claim_gives_title_permalink_version_and_access_date_in_every_format(client, demo):
+def test_cite_this_claim_gives_title_permalink_version_and_access_date_in_every_format(client, export_demo):
     base = f"/claims/{MILLION}/"
     today = dt.date.today()
     permalink = f"http://testserver{base}"
@@ -316,7 +310,7 @@ def test_cite_this_claim_gives_title_permalink_version_and_access_date_in_every_
     assert "Version 1" in chicago
 
 
-def test_claim_page_shows_how_to_cite_it(client, demo):
+def test_claim_page_shows_how_to_cite_it(client, export_demo):
     html = get(client, f"/claims/{MILLION}/").content.decode()
 
     section = re.search(r'<section class="exports".*?</section>', html, re.S).group(0)

@@ -22,17 +22,11 @@ from tests.export_world import (
     RUSSIAN,
     TOPIC,
     build_world,
-    load_demo,
     make_multilingual,
 )
 from tests.factories import make_claim, make_claim_citation, make_denial, make_source
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def demo(db):
-    load_demo()
 
 
 def body(response) -> str:
@@ -67,7 +61,7 @@ def read_ndjson(client, url) -> list[dict]:
     return [json.loads(line) for line in body(response).splitlines()]
 
 
-def test_csv_columns_are_the_documented_ones_in_order(client, demo):
+def test_csv_columns_are_the_documented_ones_in_order(client, export_demo):
     text = body(fetch(client, "/claims/data.csv"))
 
     header = next(csv.reader(io.StringIO(text.removeprefix("\ufeff"))))
@@ -77,7 +71,7 @@ def test_csv_columns_are_the_documented_ones_in_order(client, demo):
         assert f"`{column}`" in readme, f"column {column} is documented in README"
 
 
-def test_claim_csv_carries_figures_relay_chain_quotes_and_denials(client, demo):
+def test_claim_csv_carries_figures_relay_chain_quotes_and_denials(client, export_demo):
     [row] = read_csv(client, f"/claims/{MILLION}/data.csv")
 
     assert row["slug"] == MILLION and row["url"] == f"http://testserver/claims/{MILLION}/"
@@ -93,7 +87,7 @@ def test_claim_csv_carries_figures_relay_chain_quotes_and_denials(client, demo):
     assert (row["status"], row["certainty"], row["hedge"]) == ("reported", "probable", "believes")
 
 
-def test_json_and_ndjson_give_the_same_nested_records(client, demo):
+def test_json_and_ndjson_give_the_same_nested_records(client, export_demo):
     as_json = read_json(client, f"/topics/{TOPIC}/data.json")
     as_ndjson = read_ndjson(client, f"/topics/{TOPIC}/data.ndjson")
 
@@ -114,7 +108,7 @@ def test_json_and_ndjson_give_the_same_nested_records(client, demo):
     assert denial["made"] is None and len(denial["citations"]) == 3
 
 
-def test_the_list_twins_take_the_pages_filters(client, demo):
+def test_the_list_twins_take_the_pages_filters(client, export_demo):
     query = f"topic={TOPIC}&status=reported&claimant=yoo-sang-bum&sort=made"
     html = client.get(f"/claims/?{query}").content.decode()
 
@@ -126,7 +120,7 @@ def test_the_list_twins_take_the_pages_filters(client, demo):
     assert made == sorted(made, key=lambda d: (d is None, d or ""))
 
 
-def test_topic_and_actor_twins_list_the_pages_claims(client, demo):
+def test_topic_and_actor_twins_list_the_pages_claims(client, export_demo):
     topic = {r["slug"] for r in read_ndjson(client, f"/topics/{TOPIC}/data.ndjson")}
     lavrov = {r["slug"] for r in read_csv(client, "/actors/yoo-sang-bum/data.csv")}
 

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.export_world import MILLION, TOPIC, load_demo
+from tests.export_world import MILLION, TOPIC
 
 pytestmark = pytest.mark.django_db
 
@@ -26,11 +26,6 @@ PAGES = {
 }
 
 
-@pytest.fixture
-def demo(db):
-    load_demo()
-
-
 def alternates(html: str) -> dict[str, list[str]]:
     head = html.split("</head>")[0]
     found: dict[str, list[str]] = {}
@@ -42,7 +37,7 @@ def alternates(html: str) -> dict[str, list[str]]:
 
 
 @pytest.mark.parametrize("page", PAGES)
-def test_exportable_page_announces_every_export_and_each_link_works(client, demo, page):
+def test_exportable_page_announces_every_export_and_each_link_works(client, export_demo, page):
     html = client.get(PAGES[page]).content.decode()
 
     links = alternates(html)
@@ -54,7 +49,7 @@ def test_exportable_page_announces_every_export_and_each_link_works(client, demo
             assert response["Content-Type"].split(";")[0] == media_type, href
 
 
-def test_filtered_list_exports_keep_the_filters_but_not_the_page_marker(client, demo):
+def test_filtered_list_exports_keep_the_filters_but_not_the_page_marker(client, export_demo):
     url = f"/claims/?topic={TOPIC}&status=reported&after=2023-11-01~5"
 
     links = alternates(client.get(url).content.decode())
@@ -63,7 +58,7 @@ def test_filtered_list_exports_keep_the_filters_but_not_the_page_marker(client, 
             assert f"topic={TOPIC}" in href and "status=reported" in href and "after=" not in href
 
 
-def test_pages_show_the_exports_as_download_links(client, demo):
+def test_pages_show_the_exports_as_download_links(client, export_demo):
     for page, url in PAGES.items():
         html = client.get(url).content.decode()
         section = re.search(r'<section class="exports".*?</section>', html, re.S)
@@ -72,7 +67,7 @@ def test_pages_show_the_exports_as_download_links(client, demo):
             assert f">{label}</a>" in section.group(0), (page, label)
 
 
-def test_topic_actor_and_home_pages_announce_their_atom_feeds(client, demo):
+def test_topic_actor_and_home_pages_announce_their_atom_feeds(client, export_demo):
     assert alternates(client.get(PAGES["topic"]).content.decode())["application/atom+xml"] == [
         f"/topics/{TOPIC}/feed.atom"
     ]
@@ -82,7 +77,7 @@ def test_topic_actor_and_home_pages_announce_their_atom_feeds(client, demo):
     assert alternates(client.get("/").content.decode())["application/atom+xml"] == ["/feed.atom"]
 
 
-def test_invalid_list_filters_announce_no_exports(client, demo):
+def test_invalid_list_filters_announce_no_exports(client, export_demo):
     response = client.get("/claims/?status=bogus")
 
     assert response.status_code == 400

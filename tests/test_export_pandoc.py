@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from tests.export_world import AP_TITLE, AP_URL, TOPIC, load_demo
+from tests.export_world import AP_TITLE, AP_URL, TOPIC
 
 pytestmark = [
     pytest.mark.django_db,
@@ -38,8 +38,7 @@ def render_with_pandoc(tmp_path, name: str, content: bytes, to="plain") -> str:
 
 
 @pytest.mark.parametrize(("name", "export"), [("topic.bib", "sources.bib"), ("topic.json", "sources.csl.json")])
-def test_pandoc_citeproc_renders_the_demo_topic_bibliography(client, tmp_path, name, export):
-    load_demo()
+def test_pandoc_citeproc_renders_the_demo_topic_bibliography(client, tmp_path, name, export, export_demo):
     content = client.get(f"/topics/{TOPIC}/{export}").content
 
     text = render_with_pandoc(tmp_path, name, content)
@@ -53,8 +52,7 @@ def test_pandoc_citeproc_renders_the_demo_topic_bibliography(client, tmp_path, n
     assert any(line.startswith("Ascend Finance Compass. 2025.") for line in entries)
 
 
-def test_pandoc_reads_the_same_entries_from_bibtex_and_csl_json(client, tmp_path):
-    load_demo()
+def test_pandoc_reads_the_same_entries_from_bibtex_and_csl_json(client, tmp_path, export_demo):
     bib = render_with_pandoc(tmp_path, "t.bib", client.get(f"/topics/{TOPIC}/sources.bib").content, to="html")
     csl = render_with_pandoc(tmp_path, "t.json", client.get(f"/topics/{TOPIC}/sources.csl.json").content, to="html")
 

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from claims.models import Claim, PublicationState
-from tests.export_world import MILLION, RUSSIAN, TOPIC, build_world, load_demo, make_multilingual
+from tests.export_world import MILLION, RUSSIAN, TOPIC, build_world, make_multilingual
 from tests.factories import make_claim, make_denial
 
 pytestmark = pytest.mark.django_db
@@ -39,8 +39,7 @@ def entries(client, url) -> list[dict]:
     ]
 
 
-def test_site_feed_lists_published_claims_and_denials(client):
-    load_demo()
+def test_site_feed_lists_published_claims_and_denials(client, export_demo):
     draft = make_claim(proposition="A draft claim.", state=PublicationState.DRAFT)
 
     items = entries(client, "/feed.atom")
@@ -56,8 +55,7 @@ def test_site_feed_lists_published_claims_and_denials(client):
     assert "more than 1,000,000 artillery shells" in million["summary"]
 
 
-def test_a_changed_claim_comes_first_as_the_same_entry_updated(client):
-    load_demo()
+def test_a_changed_claim_comes_first_as_the_same_entry_updated(client, export_demo):
     before = {i["id"]: i for i in entries(client, "/feed.atom")}
     claim = Claim.objects.get(slug="kim-space-reconnaissance-crucial")
     Claim.objects.filter(pk=claim.pk).update(status="corroborated", updated_at=timezone.now() + dt.timedelta(minutes=5))
@@ -70,9 +68,7 @@ def test_a_changed_claim_comes_first_as_the_same_entry_updated(client):
     assert len(after) == len(before)
 
 
-def test_topic_feed_keeps_to_its_story(client):
-    load_demo()
-
+def test_topic_feed_keeps_to_its_story(client, export_demo):
     links = {i["link"] for i in entries(client, f"/topics/{TOPIC}/feed.atom")}
 
     assert f"http://testserver/claims/{MILLION}/" in links
@@ -80,9 +76,7 @@ def test_topic_feed_keeps_to_its_story(client):
     assert "http://testserver/denials/nk-russia-deny-arms-transfers/" in links
 
 
-def test_actor_feed_has_its_claims_and_its_denials(client):
-    load_demo()
-
+def test_actor_feed_has_its_claims_and_its_denials(client, export_demo):
     links = {i["link"] for i in entries(client, "/actors/sergey-lavrov/feed.atom")}
 
     assert links == {"http://testserver/denials/lavrov-denies-russia-received-nk-munitions/"}

@@ -136,10 +136,13 @@ def served(tmp_path_factory, request):
             pytest.fail(f"make serve did not answer within {STARTUP_TIMEOUT} s:\n{log_path.read_text()[-3000:]}")
         time.sleep(0.25)
 
+    # As an operator would on that machine: DEBUG off (manage.py leaves it off), with the
+    # key that `make serve` generated.
+    secret_key = (tmp / "secret_key").read_text().strip()
     prepared = subprocess.run(  # noqa: S603 - our own interpreter and code
         [sys.executable, "manage.py", "shell", "-c", PREPARE],
         cwd=REPO_ROOT,
-        env={**env, "DJANGO_SUPERUSER_PASSWORD": STAFF[1]},
+        env={**env, "SECRET_KEY": secret_key, "DJANGO_SUPERUSER_PASSWORD": STAFF[1]},
         capture_output=True,
         text=True,
         timeout=STARTUP_TIMEOUT,

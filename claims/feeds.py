@@ -11,7 +11,6 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
 
-from claims.export.scopes import involving
 from claims.models import Actor, Claim, Denial, Topic
 
 FEED_SIZE = 50
@@ -130,7 +129,7 @@ class ActorFeed(ClaimsFeed):
         return reverse("claims:actor_feed", args=[obj.slug])
 
     def claims(self, obj):
-        return Claim.objects.published().filter(involving(obj))
+        return Claim.objects.published().involving(obj)
 
     def denials(self, obj):
         return Denial.objects.published().filter(deniers=obj)

@@ -5,7 +5,7 @@ import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef
 
-from claims.models import Actor, Attribution, Claim, ClaimCertainty, ClaimStatus, Denial, Materiel, Topic
+from claims.models import Actor, Claim, ClaimCertainty, ClaimStatus, Denial, Materiel, Topic
 from claims.search import claim_search
 
 SORTS = {
@@ -77,7 +77,7 @@ class ClaimFilter(django_filters.FilterSet):
         return queryset.filter(claim_search(value.strip())) if value.strip() else queryset
 
     def filter_claimant(self, queryset, name, value):
-        return queryset.filter(Exists(Attribution.objects.filter(claim=OuterRef("pk"), actor=value)))
+        return queryset.involving(value, "claimant")
 
     def filter_has_denial(self, queryset, name, value):
         denied = Exists(Denial.objects.published().filter(claims=OuterRef("pk")))

@@ -5,7 +5,7 @@ import re
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 
 from history.tracking import TrackedHistory, TrackedModel, VersionedModel
@@ -54,9 +54,44 @@ class PublishedQuerySet(models.QuerySet):
         return self.filter(state=PublicationState.PUBLISHED)
 
 
+INVOLVEMENT_ROLES = ("claimant", "made", "relayed", "endorsed", "about")
+
+
+def involvement(actor, role: str | None = None):
+    """The condition that a claim involves the actor, for filter() or (for one role)
+    annotate(). Roles:
+
+    - None: any of the below: the actor is anywhere in the relay chain or a subject
+      (the actor page, its feed and its exports);
+    - "claimant": anywhere in the relay chain, whatever its role (the claimant filter);
+    - "made", "relayed", "endorsed": in the chain as originator, relay or endorser
+      (the actor page's sections);
+    - "about": one of the claim's subjects.
+    """
+    if role is None:
+        return involvement(actor, "claimant") | involvement(actor, "about")
+    if role == "about":
+        return Exists(Claim.subjects.through.objects.filter(claim=OuterRef("pk"), actor=actor))
+    chain = Attribution.objects.filter(claim=OuterRef("pk"), actor=actor)
+    chain_roles = {
+        "made": AttributionRole.ORIGINATOR,
+        "relayed": AttributionRole.RELAY,
+        "endorsed": AttributionRole.ENDORSER,
+    }
+    if role in chain_roles:
+        chain = chain.filter(role=chain_roles[role])
+    elif role != "claimant":
+        raise ValueError(f"Unknown role {role!r}: use None or one of {', '.join(INVOLVEMENT_ROLES)}.")
+    return Exists(chain)
+
+
 class ClaimQuerySet(PublishedQuerySet):
     """Reads of claims. Pages and exports take their querysets from here, so each
     issues a constant number of queries whatever the number of rows."""
+
+    def involving(self, actor, role: str | None = None):
+        """Claims involving the actor in the given role (see involvement())."""
+        return self.filter(involvement(actor, role))
 
     def for_list(self):
         return self.prefetch_related(
@@ -97,6 +132,18 @@ class ClaimQuerySet(PublishedQuerySet):
             "topics",
             "materiel",
         )
+
+
+class ClaimCitationQuerySet(models.QuerySet):
+    def published(self):
+        """Citations of published claims."""
+        return self.filter(claim__state=PublicationState.PUBLISHED)
+
+
+class DenialCitationQuerySet(models.QuerySet):
+    def published(self):
+        """Citations of published denials."""
+        return self.filter(denial__state=PublicationState.PUBLISHED)
 
 
 class DenialQuerySet(PublishedQuerySet):
@@ -716,6 +763,8 @@ class Citation(TrackedModel):
 class ClaimCitation(Citation):
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="citations")
 
+    objects = ClaimCitationQuerySet.as_manager()
+
     history = TrackedHistory()
 
     class Meta(Citation.Meta):
@@ -792,6 +841,8 @@ class Denial(Publishable, VersionedModel):
 
 class DenialCitation(Citation):
     denial = models.ForeignKey(Denial, on_delete=models.CASCADE, related_name="citations")
+
+    objects = DenialCitationQuerySet.as_manager()
 
     history = TrackedHistory()
 

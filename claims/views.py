@@ -16,13 +16,12 @@ from claims.jsonld import claim_jsonld
 from claims.models import (
     STATUS_EXPLAINED,
     Actor,
-    Attribution,
-    AttributionRole,
     Claim,
     Denial,
     Materiel,
     PublicationState,
     Topic,
+    involvement,
 )
 from claims.pagination import BadCursor, keyset_page
 from claims.search import claim_search, denial_search
@@ -150,18 +149,15 @@ def actor_list(request):
 def actor_detail(request, slug):
     actor = get_object_or_404(Actor.objects.select_related("parent").prefetch_related("aliases", "children"), slug=slug)
 
-    def in_chain(role):
-        return Exists(Attribution.objects.filter(claim=OuterRef("pk"), actor=actor, role=role))
-
     # One query for every claim the actor is involved in, then sorted by role here.
     involved = list(
         Claim.objects.published()
         .for_list()
         .annotate(
-            made_by=in_chain(AttributionRole.ORIGINATOR),
-            relayed_by=in_chain(AttributionRole.RELAY),
-            endorsed_by=in_chain(AttributionRole.ENDORSER),
-            is_about=Exists(Claim.subjects.through.objects.filter(claim=OuterRef("pk"), actor=actor)),
+            made_by=involvement(actor, "made"),
+            relayed_by=involvement(actor, "relayed"),
+            endorsed_by=involvement(actor, "endorsed"),
+            is_about=involvement(actor, "about"),
         )
         .filter(Q(made_by=True) | Q(relayed_by=True) | Q(endorsed_by=True) | Q(is_about=True))
     )

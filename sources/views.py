@@ -1,38 +1,26 @@
 """Public pages for sources and outlets. The models of this app know nothing about
 claims; its pages show what cites a source, so they read the claims app's citations."""
 
-from django.db.models import Count, Prefetch
+from django.db.models import Count
 from django.shortcuts import get_object_or_404, render
 
-from claims.models import ClaimCitation, DenialCitation, PublicationState
+from claims.models import ClaimCitation, DenialCitation
 from sources.models import Derivation, Outlet, Source
 from sources.services import ancestry_edges
 
 
 def source_list(request):
-    sources = Source.objects.select_related("outlet").prefetch_related(
-        Prefetch("derivations", queryset=Derivation.objects.select_related("derived_from"))
-    )
+    sources = Source.objects.for_bibliography()
     return render(request, "sources/source_list.html", {"sources": sources})
 
 
 def source_detail(request, slug):
-    source = get_object_or_404(
-        Source.objects.select_related("outlet").prefetch_related(
-            Prefetch("derivations", queryset=Derivation.objects.select_related("derived_from__outlet")),
-            Prefetch("derived_copies", queryset=Derivation.objects.select_related("source__outlet")),
-        ),
-        slug=slug,
-    )
+    source = get_object_or_404(Source.objects.for_detail(), slug=slug)
     context = {
         "source": source,
         "chain": _derivation_chain(source),
-        "claim_citations": ClaimCitation.objects.filter(
-            source=source, claim__state=PublicationState.PUBLISHED
-        ).select_related("claim", "source"),
-        "denial_citations": DenialCitation.objects.filter(
-            source=source, denial__state=PublicationState.PUBLISHED
-        ).select_related("denial", "source"),
+        "claim_citations": ClaimCitation.objects.published().filter(source=source).select_related("claim", "source"),
+        "denial_citations": DenialCitation.objects.published().filter(source=source).select_related("denial", "source"),
     }
     return render(request, "sources/source_detail.html", context)
 

@@ -2,7 +2,6 @@
 /api/claims/?topic=x&status=reported means what /claims/?topic=x&status=reported
 does; only published claims and denials are served."""
 
-from django.db.models import Prefetch
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework import viewsets
@@ -20,7 +19,7 @@ from claims.api.serializers import (
 )
 from claims.filters import ClaimFilter
 from claims.models import Actor, Claim, Denial, Topic
-from sources.models import Derivation, Source
+from sources.models import Source
 
 
 class ReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
@@ -64,15 +63,7 @@ class TopicViewSet(ReadOnlyViewSet):
 class SourceViewSet(ReadOnlyViewSet):
     """Documents the knowledge base cites (without their stored text)."""
 
-    queryset = (
-        Source.objects.select_related("outlet")
-        .defer("text")
-        .prefetch_related(
-            Prefetch(
-                "derivations", queryset=Derivation.objects.select_related("derived_from").defer("derived_from__text")
-            )
-        )
-    )
+    queryset = Source.objects.for_bibliography()
     serializer_class = SourceSerializer
     pagination_class = KeysetPagination
 

@@ -5,13 +5,13 @@ published denials that answer them (plus, for an actor, the denials it issued)."
 
 from dataclasses import dataclass
 
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from claims.filters import ClaimFilter
-from claims.models import Actor, Attribution, Claim, ClaimCitation, Denial, DenialCitation, Topic
+from claims.models import Actor, Claim, ClaimCitation, Denial, DenialCitation, Topic
 from claims.pagination import sort_order
-from sources.models import Derivation, Source
+from sources.models import Source
 
 KINDS = ("list", "claim", "topic", "actor")
 
@@ -30,14 +30,6 @@ class Scope:
     page_url: str
     claims: QuerySet  # published, for_detail(), filtered and ordered
     own_denials: QuerySet | None = None  # denials the scope's actor issued
-
-
-def involving(actor) -> Q:
-    """Claims the actor made, relayed or endorsed, or that are about it (the actor page's
-    sections)."""
-    return Q(Exists(Attribution.objects.filter(claim=OuterRef("pk"), actor=actor))) | Q(
-        Exists(Claim.subjects.through.objects.filter(claim=OuterRef("pk"), actor=actor))
-    )
 
 
 def filter_errors(form) -> str:
@@ -60,7 +52,7 @@ def resolve(request, kind: str, slug: str | None = None) -> Scope:
         title, stem, page_url = f"topic “{topic.name}”", f"topic-{topic.slug}", topic.get_absolute_url()
     elif kind == "actor":
         actor = get_object_or_404(Actor, slug=slug)
-        claims = claims.filter(involving(actor))
+        claims = claims.involving(actor)
         own_denials = Denial.objects.published().filter(deniers=actor)
         title, stem, page_url = f"actor “{actor.name}”", f"actor-{actor.slug}", actor.get_absolute_url()
     else:
@@ -83,14 +75,5 @@ def cited_sources(scope: Scope) -> QuerySet:
         pk__in=DenialCitation.objects.filter(denials).values("source_id")
     )
     return (
-        Source.objects.filter(cited)
-        .select_related("outlet")
-        .defer("text")
-        .prefetch_related(
-            Prefetch(
-                "derivations",
-                queryset=Derivation.objects.select_related("derived_from__outlet").defer("derived_from__text"),
-            )
-        )
-        .order_by(F("published_on").asc(nulls_last=True), "title", "pk")
+        Source.objects.filter(cited).for_bibliography().order_by(F("published_on").asc(nulls_last=True), "title", "pk")
     )

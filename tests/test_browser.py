@@ -1,28 +1,17 @@
 """The seed story in a real browser: headless Chromium (Debian's package) driven by
 Playwright against a live test server. Screenshots go to test-artifacts/."""
 
-import os
-import shutil
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 
-CHROMIUM = os.environ.get("CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
+from tests.chromium import CHROMIUM, CHROMIUM_ARGS
+
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 DEMO = Path(__file__).resolve().parent.parent / "claims" / "data" / "seed_story.yaml"
 TOPIC = "/topics/north-korean-munitions-for-russia/"
 
-# Flags for a closed network: no background connections that the machine would refuse.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 if not Path(CHROMIUM).exists():
     pytest.skip(

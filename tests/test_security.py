@@ -5,7 +5,6 @@ content farm's page, a quote, an analyst's note) renders inert on every page."""
 
 import os
 import secrets
-import shutil
 import subprocess
 import sys
 import threading
@@ -25,6 +24,7 @@ from claims.importer import ImportFailed, import_data
 from claims.models import ActorAlias
 from operations import throttle
 from sources.models import Source
+from tests.chromium import CHROMIUM, CHROMIUM_ARGS
 from tests.factories import (
     make_actor,
     make_attribution,
@@ -816,17 +816,6 @@ def test_untrusted_text_renders_inert_in_the_admin(client, hostile, staff):
 
 
 # --- in a real browser: the policy breaks nothing, the payload runs nowhere -----------------
-
-CHROMIUM = os.environ.get("CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @pytest.fixture

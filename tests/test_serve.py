@@ -23,17 +23,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests.chromium import CHROMIUM, CHROMIUM_ARGS
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = os.environ.get("CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 STARTUP_TIMEOUT = 120  # seconds: migrate + collectstatic + boot, on a busy machine
 STAFF = ("staff", "a-long-staff-password-for-the-serve-test")
 HASHED_CSS = re.compile(r"^/static/css/site\.[0-9a-f]{12}\.css$")

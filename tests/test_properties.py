@@ -518,3 +518,14 @@ def test_a_section_that_is_not_a_list_is_reported_not_raised(section, value):
     """Found by the property above: `claims: true` made the links pass raise TypeError."""
     with pytest.raises(ImportFailed, match=f"{section}: must be a list of records"):
         import_data({**copy.deepcopy(VALID_FILE), section: value})
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/admin/auth/user/?groups__id__in=9223372036854775808", "/admin/auth/group/?id__in=-9223372036854775809"],
+)
+def test_an_integer_beyond_the_column_range_in_the_user_and_group_changelists_matches_no_row(admin_client, url):
+    response = admin_client.get(url)
+
+    assert response.status_code == 200
+    assert response.context["cl"].result_count == 0

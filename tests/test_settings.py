@@ -117,7 +117,7 @@ def test_manage_py_without_debug_in_the_environment_runs_with_debug_off():
 
 
 def test_manage_py_without_debug_nor_secret_key_stops_naming_the_variable():
-    result = manage("check", DATABASE_URL=GOOD["DATABASE_URL"])
+    result = manage("showmigrations", DATABASE_URL=GOOD["DATABASE_URL"])
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
     assert "SECRET_KEY must be set when DEBUG is off" in result.stderr

@@ -32,7 +32,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
 
 from claims.models import Claim  # noqa: E402
-from claims.pagination import _encode  # noqa: E402
+from web.pagination import _encode  # noqa: E402
 
 
 def build(n: int) -> None:

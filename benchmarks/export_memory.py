@@ -9,7 +9,7 @@ chain, a figure, two citations and a denial, in a throwaway database, then strea
 /claims/data.csv through the test client as a WSGI server would, one piece at a time,
 and prints the time, the peak Python memory the export allocated (tracemalloc, in a
 second run), the bytes sent and the number of queries. Memory is bounded by the chunk
-(claims.export.data.CHUNK_SIZE claims and their prefetched rows), not by N; queries are
+(web.export.data.CHUNK_SIZE claims and their prefetched rows), not by N; queries are
 one for the claims plus one per prefetch per chunk.
 """
 

@@ -225,7 +225,7 @@ class Actor(TrackedModel):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("claims:actor_detail", args=[self.slug])
+        return reverse("web:actor_detail", args=[self.slug])
 
     def clean(self):
         if self.pk and self.parent_id == self.pk:
@@ -276,7 +276,7 @@ class Topic(TrackedModel):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("claims:topic_detail", args=[self.slug])
+        return reverse("web:topic_detail", args=[self.slug])
 
 
 class MaterielCategory(models.TextChoices):
@@ -326,7 +326,7 @@ class Materiel(TrackedModel):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("claims:materiel_detail", args=[self.slug])
+        return reverse("web:materiel_detail", args=[self.slug])
 
     def clean(self):
         if self.pk and self.parent_id == self.pk:
@@ -515,7 +515,7 @@ class Claim(Publishable, VersionedModel):
         return self.proposition if len(self.proposition) <= 90 else self.proposition[:89] + "…"
 
     def get_absolute_url(self):
-        return reverse("claims:claim_detail", args=[self.slug])
+        return reverse("web:claim_detail", args=[self.slug])
 
     def chain_steps(self) -> list[list["Attribution"]]:
         """The relay chain as steps; actors sharing a position (co-signatories) share a step."""
@@ -833,7 +833,7 @@ class Denial(Publishable, VersionedModel):
         return self.statement if len(self.statement) <= 90 else self.statement[:89] + "…"
 
     def get_absolute_url(self):
-        return reverse("claims:denial_detail", args=[self.slug])
+        return reverse("web:denial_detail", args=[self.slug])
 
     def clean(self):
         clean_partial_date(self, "made_on", "made_precision")

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "claims",
     "history",
     "operations",
+    "web",
 ]
 
 MIDDLEWARE = [

@@ -138,7 +138,7 @@ class Outlet(TrackedModel):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("sources:outlet_detail", args=[self.slug])
+        return reverse("web:outlet_detail", args=[self.slug])
 
     def clean(self):
         self.domain = self.domain.strip().lower()
@@ -266,7 +266,7 @@ class Source(VersionedModel):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("sources:source_detail", args=[self.slug])
+        return reverse("web:source_detail", args=[self.slug])
 
     @property
     def reliability(self) -> str:

@@ -11,10 +11,10 @@ from django.core.exceptions import PermissionDenied
 from openapi_schema_validator import OAS30Validator
 from rest_framework.throttling import BaseThrottle
 
-from claims.api import errors, views
-from claims.api.urls import router
 from claims.models import Topic
 from tests.factories import make_claim
+from web.api import errors, views
+from web.api.urls import router
 
 pytestmark = pytest.mark.django_db
 

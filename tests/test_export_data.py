@@ -12,7 +12,6 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from claims.export.data import CSV_COLUMNS
 from claims.models import PublicationState
 from tests.export_world import (
     AP_TITLE,
@@ -25,6 +24,7 @@ from tests.export_world import (
     make_multilingual,
 )
 from tests.factories import make_claim, make_claim_citation, make_denial, make_source
+from web.export.data import CSV_COLUMNS
 
 pytestmark = pytest.mark.django_db
 

@@ -20,10 +20,10 @@ from django.db.migrations.recorder import MigrationRecorder
 from django.test import override_settings
 from django.urls import path
 
-from claims.export import data
 from claims.models import Claim
 from operations import health
 from tests.factories import make_claim
+from web.export import data
 
 
 def latest_claims_migration() -> str:

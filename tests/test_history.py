@@ -496,13 +496,13 @@ def test_changelog_lists_the_published_revisions_with_date_and_reason(client):
     edit_as_editor(claim, notes="Internal remark.", reason="Draft note.")
     edit_as_editor(claim, state=PublicationState.PUBLISHED, reason="Figure checked.")
 
-    response = client.get(reverse("claims:claim_changelog", args=[claim.slug]))
+    response = client.get(reverse("web:claim_changelog", args=[claim.slug]))
 
     assert response.status_code == 200
     rows = [(r.number, r.reason) for r in response.context["revisions"]]
     assert rows == [(6, "Figure checked."), (3, "Denied by both governments."), (2, "First published.")]
     page = response.content.decode()
-    assert reverse("claims:claim_revision", args=[claim.slug, 3]) in page
+    assert reverse("web:claim_revision", args=[claim.slug, 3]) in page
     assert "Draft note." not in page
     assert "analyst" not in page and "editor" not in page  # who edited is not public
 
@@ -520,7 +520,7 @@ def test_a_revision_shows_the_claim_and_its_figures_as_they_were(client, analyst
         change_reason="New briefing.",
     )
 
-    response = client.get(reverse("claims:claim_revision", args=[claim.slug, 1]))
+    response = client.get(reverse("web:claim_revision", args=[claim.slug, 1]))
 
     assert response.status_code == 200
     page = response.content.decode()
@@ -529,7 +529,7 @@ def test_a_revision_shows_the_claim_and_its_figures_as_they_were(client, analyst
     assert "2,000,000" not in page
     assert "This is revision 1 of" in page
     assert "The current version is 2" in page
-    current = client.get(reverse("claims:claim_revision", args=[claim.slug, 2])).content.decode()
+    current = client.get(reverse("web:claim_revision", args=[claim.slug, 2])).content.decode()
     assert "more than 2,000,000 artillery shells" in current
     assert "which is also its" in current
 
@@ -540,9 +540,9 @@ def test_unpublished_revisions_are_not_public(client):
     make_claim_citation(claim=claim)
     edit_as_editor(claim, state=PublicationState.PUBLISHED)
 
-    assert client.get(reverse("claims:claim_revision", args=[claim.slug, 1])).status_code == 404
-    assert client.get(reverse("claims:claim_revision", args=[claim.slug, 2])).status_code == 200
-    assert client.get(reverse("claims:claim_revision", args=[claim.slug, 9])).status_code == 404
+    assert client.get(reverse("web:claim_revision", args=[claim.slug, 1])).status_code == 404
+    assert client.get(reverse("web:claim_revision", args=[claim.slug, 2])).status_code == 200
+    assert client.get(reverse("web:claim_revision", args=[claim.slug, 9])).status_code == 404
 
 
 @pytest.mark.django_db
@@ -551,8 +551,8 @@ def test_claim_page_links_to_its_changelog_and_this_version(client):
 
     page = client.get(claim.get_absolute_url()).content.decode()
 
-    assert reverse("claims:claim_changelog", args=[claim.slug]) in page
-    assert reverse("claims:claim_revision", args=[claim.slug, claim.version]) in page
+    assert reverse("web:claim_changelog", args=[claim.slug]) in page
+    assert reverse("web:claim_revision", args=[claim.slug, claim.version]) in page
 
 
 @pytest.mark.django_db
@@ -567,9 +567,9 @@ def test_changelog_and_revision_queries_do_not_grow(client, django_assert_max_nu
         claim.subjects.add(make_actor())
 
     with django_assert_max_num_queries(CHANGELOG_MAX_QUERIES):
-        changelog = client.get(reverse("claims:claim_changelog", args=[claim.slug]))
+        changelog = client.get(reverse("web:claim_changelog", args=[claim.slug]))
     with django_assert_max_num_queries(REVISION_MAX_QUERIES):
-        revision = client.get(reverse("claims:claim_revision", args=[claim.slug, claim.version]))
+        revision = client.get(reverse("web:claim_revision", args=[claim.slug, claim.version]))
 
     assert len(changelog.context["revisions"]) == edits + 1
     assert len(revision.context["quantities"]) == edits + 1

@@ -10,8 +10,8 @@ import pytest
 from django.template.loader import render_to_string
 
 from claims.models import Claim, Denial
-from claims.timeline import build_timeline
 from tests.factories import make_actor, make_claim, make_denial, make_quantity
+from web.timeline import build_timeline
 
 SVG = "{http://www.w3.org/2000/svg}"
 HOSTILE = '<script>alert(1)</script>" onmouseover="x'

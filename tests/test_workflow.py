@@ -198,7 +198,7 @@ def test_reason_for_a_published_change_is_kept_and_shown_to_readers(analyst_clie
     claim.refresh_from_db()
     assert claim.version == 2
     assert claim.history.filter(version=2).first().history_change_reason == "Pyongyang denied it."
-    changelog = client.get(reverse("claims:claim_changelog", args=[claim.slug])).content.decode()
+    changelog = client.get(reverse("web:claim_changelog", args=[claim.slug])).content.decode()
     assert "Pyongyang denied it." in changelog
 
 
@@ -246,8 +246,8 @@ def test_unpublishing_keeps_the_record_and_its_history_but_hides_it(editor_clien
     make_claim_citation(claim=claim)
     public_urls = [
         claim.get_absolute_url(),
-        reverse("claims:claim_changelog", args=[claim.slug]),
-        reverse("claims:claim_revision", args=[claim.slug, 1]),
+        reverse("web:claim_changelog", args=[claim.slug]),
+        reverse("web:claim_revision", args=[claim.slug, 1]),
     ]
     assert [client.get(url).status_code for url in public_urls] == [200, 200, 200]
 

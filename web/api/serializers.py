@@ -1,0 +1,257 @@
+"""API representations. A claim and a denial are the very records the JSON and NDJSON
+exports give (web.export.data builds both); the serializers below declare their
+fields so that the OpenAPI schema describes them, and tests/test_api.py checks every
+response against that schema."""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from claims.models import (
+    Actor,
+    AttributionRole,
+    CitationStance,
+    ClaimCertainty,
+    ClaimConfidence,
+    ClaimLikelihood,
+    ClaimLinkKind,
+    ClaimStatus,
+    Credibility,
+    DenialKind,
+    QuantityComparator,
+    Topic,
+)
+from sources.models import Source, SourceKind
+from sources.partial_dates import Precision
+from web.export.data import claim_record, denial_record
+
+PARTIAL_DATE_HELP = "ISO 8601 at the stored precision: 2023-11-01 (day), 2023-08 (month) or 2023 (year)."
+
+
+def _absolute(context):
+    if "absolute" not in context:
+        base = context["request"].build_absolute_uri("/").rstrip("/")
+        context["absolute"] = lambda path: base + path
+    return context["absolute"]
+
+
+def partial_date(**kwargs):
+    return serializers.CharField(allow_null=True, help_text=PARTIAL_DATE_HELP, **kwargs)
+
+
+def precision():
+    return serializers.ChoiceField(choices=Precision.choices, allow_null=True)
+
+
+class RefSerializer(serializers.Serializer):
+    slug = serializers.SlugField()
+    name = serializers.CharField()
+
+
+class RelayLinkSerializer(serializers.Serializer):
+    position = serializers.IntegerField(help_text="Place in the chain, from the origin (1) towards the public.")
+    actor = RefSerializer()
+    role = serializers.ChoiceField(choices=AttributionRole.choices)
+    channel = serializers.CharField(allow_blank=True)
+    date = partial_date()
+    date_precision = precision()
+
+
+class QuantitySerializer(serializers.Serializer):
+    reading = serializers.CharField(help_text="Normalised reading: 'more than 1,000,000 artillery shells'.")
+    as_worded = serializers.CharField(allow_blank=True, help_text="The figure as the source words it.")
+    comparator = serializers.ChoiceField(choices=QuantityComparator.choices)
+    low = serializers.FloatField(allow_null=True)
+    high = serializers.FloatField(allow_null=True)
+    unit = serializers.CharField(allow_blank=True)
+    item = serializers.CharField()
+    materiel = serializers.SlugField(allow_null=True)
+    as_of = partial_date()
+    as_of_precision = precision()
+
+
+class CitedSourceSerializer(serializers.Serializer):
+    slug = serializers.SlugField()
+    title = serializers.CharField()
+    outlet = serializers.CharField()
+    kind = serializers.ChoiceField(choices=SourceKind.choices)
+    url = serializers.CharField(allow_blank=True)
+    archive_url = serializers.CharField(allow_blank=True)
+    published = partial_date()
+    published_precision = precision()
+    retrieved_at = serializers.DateTimeField(allow_null=True, help_text="When an analyst last read it.")
+    record_url = serializers.URLField(help_text="The source's page in the knowledge base.")
+
+
+class CitationSerializer(serializers.Serializer):
+    source = CitedSourceSerializer()
+    quote = serializers.CharField(allow_blank=True, help_text="The words exactly as they stand in the source.")
+    quote_prefix = serializers.CharField(allow_blank=True)
+    quote_suffix = serializers.CharField(allow_blank=True)
+    translation = serializers.CharField(allow_blank=True)
+    locator = serializers.CharField(allow_blank=True)
+    stance = serializers.ChoiceField(choices=CitationStance.choices)
+    note = serializers.CharField(allow_blank=True)
+    quote_found = serializers.BooleanField(
+        allow_null=True, help_text="False: the quote no longer appears in the source's stored text."
+    )
+
+
+class AnsweringDenialSerializer(serializers.Serializer):
+    slug = serializers.SlugField()
+    url = serializers.URLField()
+    statement = serializers.CharField()
+    kind = serializers.ChoiceField(choices=DenialKind.choices)
+    made = partial_date()
+    made_precision = precision()
+    channel = serializers.CharField(allow_blank=True)
+    deniers = RefSerializer(many=True)
+    citations = CitationSerializer(many=True)
+
+
+class ClaimLinkSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=ClaimLinkKind.choices)
+    direction = serializers.ChoiceField(
+        choices=["out", "in"], help_text="out: this claim <kind> the other; in: the other <kind> this claim."
+    )
+    claim = serializers.SlugField()
+
+
+class ClaimSerializer(serializers.Serializer):
+    slug = serializers.SlugField()
+    url = serializers.URLField(help_text="The claim's permalink.")
+    proposition = serializers.CharField()
+    made = partial_date()
+    made_precision = precision()
+    period_start = partial_date()
+    period_start_precision = precision()
+    period_end = partial_date()
+    period_end_precision = precision()
+    certainty = serializers.ChoiceField(choices=ClaimCertainty.choices, help_text="The claimant's own certainty.")
+    hedge = serializers.CharField(allow_blank=True)
+    status = serializers.ChoiceField(choices=ClaimStatus.choices, help_text="Our assessment of where it stands.")
+    likelihood = serializers.ChoiceField(choices=ClaimLikelihood.choices, allow_null=True)
+    confidence = serializers.ChoiceField(choices=ClaimConfidence.choices, allow_null=True)
+    credibility = serializers.ChoiceField(choices=Credibility.choices, allow_null=True)
+    topics = RefSerializer(many=True)
+    subjects = RefSerializer(many=True)
+    materiel = RefSerializer(many=True)
+    relay_chain = RelayLinkSerializer(many=True)
+    quantities = QuantitySerializer(many=True)
+    citations = CitationSerializer(many=True)
+    denials = AnsweringDenialSerializer(many=True, help_text="Published denials that answer the claim.")
+    links = ClaimLinkSerializer(many=True)
+    notes = serializers.CharField(allow_blank=True)
+    version = serializers.IntegerField()
+    recorded = serializers.DateTimeField()
+    revised = serializers.DateTimeField()
+
+    def to_representation(self, instance):
+        return claim_record(instance, _absolute(self.context))
+
+
+class DenialSerializer(serializers.Serializer):
+    slug = serializers.SlugField()
+    url = serializers.URLField()
+    statement = serializers.CharField()
+    kind = serializers.ChoiceField(choices=DenialKind.choices)
+    made = partial_date()
+    made_precision = precision()
+    channel = serializers.CharField(allow_blank=True)
+    deniers = RefSerializer(many=True)
+    claims = serializers.ListField(child=serializers.SlugField(), help_text="Slugs of the published claims it answers.")
+    citations = CitationSerializer(many=True)
+    notes = serializers.CharField(allow_blank=True)
+    version = serializers.IntegerField()
+    recorded = serializers.DateTimeField()
+    revised = serializers.DateTimeField()
+
+    def to_representation(self, instance):
+        return denial_record(instance, _absolute(self.context))
+
+
+@extend_schema_field(OpenApiTypes.URI)
+class PageURLField(serializers.Field):
+    def __init__(self, **kwargs):
+        kwargs.update(source="*", read_only=True, help_text="The record's page.")
+        super().__init__(**kwargs)
+
+    def to_representation(self, value):
+        return _absolute(self.context)(value.get_absolute_url())
+
+
+class AliasSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    language = serializers.CharField(allow_blank=True, help_text="BCP 47 tag when not English: ko, ru.")
+
+
+class ActorSerializer(serializers.ModelSerializer):
+    url = PageURLField()
+    parent = serializers.SlugField(
+        source="parent.slug", allow_null=True, read_only=True, help_text="The body it belongs to."
+    )
+    aliases = AliasSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Actor
+        fields = [
+            "slug",
+            "url",
+            "name",
+            "kind",
+            "country",
+            "parent",
+            "aliases",
+            "description",
+            "track_record",
+            "wikidata_id",
+        ]
+
+
+class TopicSerializer(serializers.ModelSerializer):
+    url = PageURLField()
+
+    class Meta:
+        model = Topic
+        fields = ["slug", "url", "name", "description"]
+
+
+class DerivationSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    derived_from = serializers.SlugField(source="derived_from.slug", help_text="The source it derives from.")
+    note = serializers.CharField(allow_blank=True)
+
+
+class SourceSerializer(serializers.ModelSerializer):
+    url = serializers.CharField(help_text="Where the document is published; blank when unknown.")
+    archive_url = serializers.CharField(help_text="A snapshot, e.g. on the Wayback Machine; blank when none.")
+    record_url = PageURLField()
+    outlet = RefSerializer()
+    authors = serializers.ListField(source="author_list", child=serializers.CharField())
+    published = partial_date(source="published.isoformat")
+    published_precision = serializers.ChoiceField(
+        choices=Precision.choices, allow_null=True, source="published.precision"
+    )
+    reliability = serializers.CharField(help_text="Admiralty grade A-F, the document's own or its outlet's.")
+    derived_from = DerivationSerializer(source="derivations", many=True)
+
+    class Meta:
+        model = Source
+        fields = [
+            "slug",
+            "record_url",
+            "title",
+            "outlet",
+            "kind",
+            "url",
+            "archive_url",
+            "authors",
+            "language",
+            "published",
+            "published_precision",
+            "retrieved_at",
+            "reliability",
+            "text_sha256",
+            "derived_from",
+            "notes",
+        ]

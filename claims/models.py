@@ -38,7 +38,22 @@ PUBLISH_NEEDS_QUOTE = (
 
 
 class Publishable:
-    """Claims and denials reach readers only when published, and only with a quoted source."""
+    """Claims and denials reach readers only when published, and only with a quoted source.
+
+    The workflow's rules for the history: a restore leaves the publication state alone
+    (publishing stays an editor's explicit act), a published record recovered by
+    someone who may not publish comes back in review, and neither may leave a published
+    record without a quote."""
+
+    history_restore_keeps = ("state",)
+
+    def prepare_recovered(self, *, may_publish: bool):
+        if self.state == PublicationState.PUBLISHED and not may_publish:
+            self.state = PublicationState.IN_REVIEW
+
+    def check_restored(self):
+        if problem := self.publication_problem():
+            raise ValidationError(problem, code="publish_needs_quote")
 
     def publication_problem(self) -> str | None:
         """Why this record may not be published as stored, or None."""

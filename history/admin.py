@@ -14,7 +14,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, models
+from django.db import connection, models, transaction
 from django.forms.models import BaseInlineFormSet
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
@@ -35,7 +35,7 @@ from history.records import (
     revision_values,
     rows_of,
 )
-from history.services import NotRestorable, deleted_records, recover_deleted, restore_revision
+from history.services import NotRestorable, delete_record, deleted_records, recover_deleted, restore_revision
 from history.tracking import EditConflict, current_recording, recording
 from operations.django_fixes import AdminFixesMixin
 
@@ -74,10 +74,10 @@ def conflict_messages(model, pk, loaded_version: int, *, noun: str) -> list[str]
     changed = []
     if seen is not None and now is not None:
         changed = describe_changes(model, diff_values(model, revision_values(model, seen), revision_values(model, now)))
-    since = later[0].date if later else None
-    if since is not None:
+    if later:
         for _name, part_model, fk in part_relations(model):
-            count = history_model(part_model).objects.filter(**{fk: pk}, history_date__gte=since).count()
+            rows = history_model(part_model).objects.filter(**{fk: pk}, revision_id__gte=later[0].revision_id)
+            count = rows.count()
             if count:
                 changed.append(f"{part_model._meta.verbose_name_plural}: {count} row change{'s' if count > 1 else ''}")
     if changed:
@@ -261,13 +261,14 @@ class HistoryAdminMixin(AdminFixesMixin, admin.ModelAdmin):
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         if request.method != "POST":
             return super().changeform_view(request, object_id, form_url, extra_context)
-        with recording(user=request.user):
+        with recording(user=request.user) as context:
             try:
                 return super().changeform_view(request, object_id, form_url, extra_context)
             except EditConflict:
                 # Someone saved between this form's check and its compare-and-swap: the
-                # transaction was rolled back. Validating again reports the conflict on
-                # the form, with the user's input kept.
+                # transaction, and the revision begun in it, were rolled back. Validating
+                # again reports the conflict on the form, with the user's input kept.
+                context.revision = None
                 return super().changeform_view(request, object_id, form_url, extra_context)
 
     def save_model(self, request, obj, form, change):
@@ -283,14 +284,13 @@ class HistoryAdminMixin(AdminFixesMixin, admin.ModelAdmin):
     def default_reason(self, request, obj, form, change) -> str | None:
         return None
 
-    def delete_view(self, request, object_id, extra_context=None):
-        with recording(user=request.user, reason="deleted in the admin"):
-            return super().delete_view(request, object_id, extra_context)
+    def delete_model(self, request, obj):
+        delete_record(instance=obj, user=request.user, reason="deleted in the admin")
 
     def delete_queryset(self, request, queryset):
-        with recording(user=request.user, reason="deleted in the admin"):
-            for obj in queryset:  # one by one, so each deletion is recorded
-                obj.delete()
+        with transaction.atomic():
+            for obj in queryset:  # one by one: each deletion is a revision that can be recovered
+                delete_record(instance=obj, user=request.user, reason="deleted in the admin")
 
     # -- history pages --------------------------------------------------------------
 
@@ -363,7 +363,7 @@ class HistoryAdminMixin(AdminFixesMixin, admin.ModelAdmin):
                 history_model(part_model)
                 .objects.filter(**{fk: pk})
                 .select_related("history_user")
-                .order_by("history_date", "history_id")
+                .order_by("revision_id", "history_id")
             )
             previous = {}
             fields = [f for f in part_model.content_fields() if f.attname != fk]
@@ -408,7 +408,7 @@ class HistoryAdminMixin(AdminFixesMixin, admin.ModelAdmin):
                         ],
                     }
                 )
-        entries.sort(key=lambda e: (e["row"].history_date, e["row"].history_id), reverse=True)
+        entries.sort(key=lambda e: (e["row"].revision_id, e["row"].history_id), reverse=True)
         return entries[: self.history_page_size]
 
     def restore_view(self, request, object_id, history_id):

@@ -2,10 +2,11 @@
 state of a record's parts at a point in time. Every function here issues a fixed
 number of queries, whatever the length of the history.
 
-A *revision* of a versioned record (claim, denial, source) is every history row that
-shares one version number: an admin save writes the record's row, then one row per
-many-to-many change, and the last row holds the complete state. A record without a
-version has one revision per history row. A deletion is a revision of its own.
+A *revision* of a record is its history rows that belong to one `Revision`: an admin
+save writes the record's row, then one row per many-to-many change, and the last row
+holds the complete state; the rows of its parts written in the same save belong to
+the same revision. Revisions are numbered by the record's version (claims, denials,
+sources) or by their position in the record's history.
 """
 
 from dataclasses import dataclass, field
@@ -28,6 +29,18 @@ def is_versioned(model) -> bool:
 
 def tracked_m2m_fields(model) -> list[models.ManyToManyField]:
     return list(history_model(model)._history_m2m_fields)
+
+
+def reverse_m2m_fields(model) -> list:
+    """The tracked many-to-many fields of other models that point to this one (a
+    denial's `claims`, for a claim)."""
+    return [
+        relation.field
+        for relation in model._meta.related_objects
+        if relation.many_to_many
+        and hasattr(relation.related_model, "history")
+        and relation.field in tracked_m2m_fields(relation.related_model)
+    ]
 
 
 def m2m_history_model(m2m_field):
@@ -71,7 +84,9 @@ class Revision:
     number: int  # the version, or the position in the history for unversioned records
     m2m: dict = field(default_factory=dict)  # m2m field name -> set of ids, as of the last row
     changes: list[Change] = field(default_factory=list)  # against the previous revision
-    until: datetime | None = None  # when the next revision began; None for the latest
+    # The first revision of the record's next revision; None for the latest. The record's
+    # parts as this revision shows them are their rows written before it.
+    until: int | None = None
 
     @property
     def first(self):
@@ -107,6 +122,10 @@ class Revision:
     def history_id(self) -> int:
         return self.last.history_id
 
+    @property
+    def revision_id(self) -> int:
+        return self.first.revision_id
+
     def value(self, attname):
         return getattr(self.last, attname)
 
@@ -115,31 +134,36 @@ def rows_of(model, pk, *, select_user=True):
     rows = history_model(model).objects.filter(**{model._meta.pk.attname: pk})
     if select_user:
         rows = rows.select_related("history_user")
-    return list(rows.order_by("history_date", "history_id"))
+    return list(rows.order_by("revision_id", "history_id"))
 
 
 def group_revisions(model, rows) -> list[Revision]:
-    """Rows (oldest first) grouped into revisions, with their many-to-many state and
-    what changed from one to the next. One query per many-to-many field."""
+    """Rows (oldest first) grouped by their revision, with their many-to-many state and
+    what changed from one to the next. One query per many-to-many field.
+
+    A versioned record's revisions are its versions: a change of its links alone,
+    made in code outside the save that raised the version, joins that version."""
     revisions: list[Revision] = []
     versioned = is_versioned(model)
     for row in rows:
         previous = revisions[-1] if revisions else None
-        same = (
+        same_version = (
             versioned
             and previous is not None
-            and previous.last.history_type != DELETED
-            and row.history_type != DELETED
+            and DELETED not in (previous.last.history_type, row.history_type)
             and row.history_type != CREATED
             and row.version == previous.last.version
         )
-        if same:
+        if previous is not None and (previous.revision_id == row.revision_id or same_version):
             previous.rows.append(row)
         else:
             number = row.version if versioned else len(revisions) + 1
             revisions.append(Revision(rows=[row], number=number))
+    if versioned:
+        for revision in revisions:
+            revision.number = revision.last.version
     for earlier, later in zip(revisions, revisions[1:], strict=False):
-        earlier.until = later.date
+        earlier.until = later.revision_id
     _attach_m2m(model, revisions)
     _attach_changes(model, revisions)
     return revisions
@@ -232,19 +256,19 @@ def revision_values(model, revision: Revision) -> dict:
     return values
 
 
-def parts_as_of(model, pk, until: datetime | None, *, select_related=()) -> dict[str, list]:
-    """The parts of a record (its history_parts) as they stood just before `until`
+def parts_as_of(model, pk, until: int | None, *, select_related=()) -> dict[str, list]:
+    """The parts of a record (its history_parts) as written before revision `until`
     (or now, if None): part name -> history rows, latest per part, deleted parts left
     out. One query per part relation."""
     parts = {}
     for name, part_model, fk in part_relations(model):
         rows = history_model(part_model).objects.filter(**{fk: pk})
         if until is not None:
-            rows = rows.filter(history_date__lt=until)
+            rows = rows.filter(revision_id__lt=until)
         if select_related:
             wanted = [s for s in select_related if _has_relation(history_model(part_model), s)]
             rows = rows.select_related(*wanted)
-        parts[name] = latest_alive(rows.order_by("history_date", "history_id"))
+        parts[name] = latest_alive(rows.order_by("revision_id", "history_id"))
     return parts
 
 

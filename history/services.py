@@ -1,11 +1,14 @@
-"""Writing from the history: restore an earlier revision of a record, or bring back a
-deleted one, with its parts and many-to-many links. Each runs in one transaction and
-records its own history rows (with the user and reason given), so a restore can be
-undone like any other change.
+"""Writing from the history: restore an earlier revision of a record, bring back a
+deleted one with its parts and links, and delete one so that it can be brought back.
+Each runs in one transaction and is a revision of its own (with the user and reason
+given), so a restore can be undone like any other change.
+
+The workflow of the records is theirs, not this module's: a model names the fields a
+restore leaves alone (`history_restore_keeps`), may adjust a record it brings back
+(`prepare_recovered()`) and may refuse the result (`check_restored()`).
 """
 
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -17,17 +20,13 @@ from history.records import (
     group_revisions,
     history_model,
     is_versioned,
-    m2m_history_model,
     part_relations,
     parts_as_of,
+    reverse_m2m_fields,
     rows_of,
     tracked_m2m_fields,
 )
 from history.tracking import EditConflict, recording
-
-# Rows deleted with a record (cascade) are written just before the record's own
-# deletion row; parts deleted within this window are brought back with it.
-CASCADE_WINDOW = timedelta(seconds=10)
 
 
 @dataclass
@@ -41,9 +40,9 @@ class NotRestorable(Exception):
 
 
 def restore_revision(*, model, pk, history_id: int, expected_version: int | None, user, reason: str) -> Restored:
-    """Make the live record match one of its earlier revisions: its fields (but not its
-    publication state: publishing stays an editor's explicit act), its many-to-many
-    links and its parts (relay chain, figures, citations ...) as they stood then.
+    """Make the live record match one of its earlier revisions: its fields (but not
+    those its model keeps, such as the publication state), its many-to-many links and
+    its parts (relay chain, figures, citations ...) as they stood then.
 
     Raises EditConflict if the record changed since `expected_version` was shown,
     ValidationError if the restored record would break a rule (a slug taken since),
@@ -59,7 +58,7 @@ def restore_revision(*, model, pk, history_id: int, expected_version: int | None
             raise NotRestorable("This record has been deleted: recover it from the list of deleted records.")
         if is_versioned(model) and expected_version is not None and instance.version != expected_version:
             raise EditConflict(instance, expected_version)
-        keep = {"state"}  # publication is not restored
+        keep = set(model.history_restore_keeps)
         for f in content_fields(model):
             if f.name not in keep:
                 setattr(instance, f.attname, getattr(revision.last, f.attname))
@@ -84,9 +83,9 @@ def deleted_records(model, *, limit: int = 200) -> list:
 
 
 def recover_deleted(*, model, pk, user, reason: str, may_publish: bool) -> Restored:
-    """Bring back a deleted record as it was when deleted, with the parts deleted with
-    it and the links other records had to it. A record that was published comes back
-    in review unless the user may publish."""
+    """Bring back a deleted record as it was when deleted, with the rows deleted with it
+    and the links other records had to it: exactly what its deletion revision took.
+    `may_publish` is passed to the model's prepare_recovered()."""
     if model._base_manager.filter(pk=pk).exists():
         raise NotRestorable("This record exists: restore one of its revisions instead.")
     revisions = group_revisions(model, rows_of(model, pk, select_user=False))
@@ -99,8 +98,7 @@ def recover_deleted(*, model, pk, user, reason: str, may_publish: bool) -> Resto
             setattr(instance, f.attname, getattr(deletion.last, f.attname))
         if is_versioned(model):
             instance.version = deletion.last.version + 1
-        if getattr(instance, "state", None) == "published" and not may_publish:
-            instance.state = "in_review"
+        instance.prepare_recovered(may_publish=may_publish)
         result = Restored(instance)
         instance.full_clean(validate_unique=True)
         instance._change_reason = reason
@@ -108,8 +106,8 @@ def recover_deleted(*, model, pk, user, reason: str, may_publish: bool) -> Resto
         if any(f.name == "created_at" for f in model._meta.concrete_fields):
             model._base_manager.filter(pk=pk).update(created_at=deletion.last.created_at)
         _set_m2m(instance, deletion.m2m, result)
-        _recover_cascaded(model, pk, deletion.date, result)
-        _relink_reverse_m2m(model, pk, result)
+        _recover_cascaded(model, pk, deletion.revision_id, result)
+        _relink_reverse_m2m(model, pk, deletion.revision_id)
         _check_restored(instance)
     return result
 
@@ -166,51 +164,31 @@ def _restore_parts(model, pk, target: dict, result: Restored):
             _recreate(part_model, values, label, result)
 
 
-def _recover_cascaded(model, pk, deleted_at, result: Restored):
+def _recover_cascaded(model, pk, revision_id: int, result: Restored):
     for _name, part_model, fk in cascade_relations(model):
-        rows = history_model(part_model).objects.filter(
-            **{fk: pk},
-            history_type=DELETED,
-            history_date__gte=deleted_at - CASCADE_WINDOW,
-            history_date__lte=deleted_at,
-        )
+        rows = history_model(part_model).objects.filter(**{fk: pk}, history_type=DELETED, revision_id=revision_id)
         alive = set(part_model._base_manager.filter(**{fk: pk}).values_list("pk", flat=True))
-        seen = set()
-        for row in rows.order_by("-history_date", "-history_id"):
-            if row.id in alive or row.id in seen:
-                continue
-            seen.add(row.id)
-            _recreate(part_model, _row_values(part_model, row), str(part_model._meta.verbose_name), result)
+        for row in rows.order_by("history_id"):
+            if row.id not in alive:
+                _recreate(part_model, _row_values(part_model, row), str(part_model._meta.verbose_name), result)
 
 
-def _relink_reverse_m2m(model, pk, result: Restored):
-    """Links other records held to this one (a denial answering a deleted claim) went
-    with the deletion without a history row of their own: their last history row still
-    lists this record. Put those links back."""
-    from django.apps import apps
+def _relink_reverse_m2m(model, pk, revision_id: int):
+    """The records that linked to this one lost the link in its deletion revision
+    (TrackedModel.delete() unlinks them first, which records it): link them again."""
+    for m2m_field in reverse_m2m_fields(model):
+        owner_model = m2m_field.model
+        owner_ids = history_model(owner_model).objects.filter(revision_id=revision_id).values("id")
+        for owner in owner_model._base_manager.filter(pk__in=owner_ids):
+            getattr(owner, m2m_field.name).add(pk)
 
-    for other in apps.get_models():
-        if not hasattr(other._meta, "simple_history_manager_attribute"):
-            continue
-        for m2m_field in tracked_m2m_fields(other):
-            if m2m_field.related_model is not model:
-                continue
-            through = m2m_field.remote_field.through
-            target = next(f for f in through._meta.fields if f.is_relation and f.related_model is model)
-            links = m2m_history_model(m2m_field).objects.filter(**{target.attname: pk})
-            linked_rows = set(links.values_list("history_id", flat=True))
-            owner_ids = set(
-                history_model(other).objects.filter(history_id__in=linked_rows).values_list("id", flat=True)
-            )
-            latest = {}
-            for row in history_model(other).objects.filter(id__in=owner_ids).order_by("history_date", "history_id"):
-                latest[row.id] = row
-            owners = other._base_manager.in_bulk([i for i, row in latest.items() if row.history_id in linked_rows])
-            for owner in owners.values():
-                getattr(owner, m2m_field.name).add(pk)
+
+def delete_record(*, instance, user, reason: str):
+    """Delete a record as one revision with this user and reason, so that it can be
+    recovered (TrackedModel.delete() unlinks the records that link to it first)."""
+    with transaction.atomic(), recording(reason=reason, user=user):
+        instance.delete()
 
 
 def _check_restored(instance):
-    check = getattr(instance, "publication_problem", None)
-    if check is not None and (problem := check()):
-        raise ValidationError(problem)
+    instance.check_restored()

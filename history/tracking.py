@@ -1,8 +1,12 @@
 """What every curated model needs to be recorded and safely edited.
 
+- `recording()`: the block in which one revision is written. Every history row
+  written inside it belongs to one `Revision` (who, when, why), created with the
+  block's first row; a save outside any block is a revision of its own.
 - `TrackedHistory`: django-simple-history's HistoricalRecords, with the historical
-  tables in the `history` app, a reason of any length, and the user and reason taken
-  from `recording()` when the caller did not set them on the instance.
+  tables in the `history` app, a reason of any length, each row's revision, and the
+  user and reason taken from `recording()` when the caller did not set them on the
+  instance. `history_paused()` writes no history (loading a backup).
 - `TrackedModel`: remembers the values it was loaded with, so a save that changes
   nothing writes no history row.
 - `VersionedModel`: a `version` raised by one at every saved change, written with a
@@ -16,7 +20,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.db import models, router, transaction
+from django.dispatch import receiver
 from simple_history.models import HistoricalRecords
+from simple_history.signals import pre_create_historical_record
+
+from history.models import Revision, RevisionedHistory
 
 HISTORY_APP = "history"
 
@@ -27,6 +35,7 @@ class Recording:
 
     reason: str | None = None
     user: object | None = None
+    revision: Revision | None = None  # created with the first history row of the block
 
 
 _recording: contextvars.ContextVar[Recording | None] = contextvars.ContextVar("history_recording", default=None)
@@ -41,19 +50,55 @@ def recording(*, reason: str | None = None, user=None):
     token = _recording.set(current)
     try:
         yield current
+        revision = current.revision
+        if revision is not None and current.reason and revision.reason != current.reason:
+            revision.reason = current.reason  # given after the first row was written
+            Revision.objects.filter(pk=revision.pk).update(reason=current.reason)
     finally:
         _recording.reset(token)
+
+
+_paused: contextvars.ContextVar[bool] = contextvars.ContextVar("history_paused", default=False)
+
+
+@contextmanager
+def history_paused():
+    """Write no history inside the block: for loading rows that carry their history
+    with them (restoring a backup), where the rows' many-to-many links are set with
+    .set(), which would otherwise record a change."""
+    token = _paused.set(True)
+    try:
+        yield
+    finally:
+        _paused.reset(token)
 
 
 def current_recording() -> Recording | None:
     return _recording.get()
 
 
+@contextmanager
+def one_revision():
+    """The current `recording()` block, or a new one: a save, a deletion or a change
+    of links made outside any block is a revision of its own, with all the rows it
+    writes (a deletion's cascade included)."""
+    if (context := current_recording()) is not None:
+        yield context
+    else:
+        with recording() as context:
+            yield context
+
+
 class TrackedHistory(HistoricalRecords):
     def __init__(self, **kwargs):
         kwargs.setdefault("app", HISTORY_APP)
         kwargs.setdefault("history_change_reason_field", models.TextField(null=True, blank=True))
+        kwargs.setdefault("bases", [RevisionedHistory])
         super().__init__(**kwargs)
+
+    def create_historical_record(self, instance, history_type, using=None):
+        if not _paused.get():
+            super().create_historical_record(instance, history_type, using=using)
 
     def get_change_reason_for_object(self, instance, history_type, using):
         reason = super().get_change_reason_for_object(instance, history_type, using)
@@ -70,6 +115,25 @@ class TrackedHistory(HistoricalRecords):
         if not created and getattr(instance, "_unchanged_save", False):
             return  # nothing changed: no history row
         super().post_save(instance, created, using=using, **kwargs)
+
+
+@receiver(pre_create_historical_record)
+def _attach_revision(sender, history_instance, history_user, history_change_reason, history_date, **kwargs):
+    """Every history row joins the current block's revision (created with its first
+    row), or, written outside a block, a revision of its own."""
+    if not isinstance(history_instance, RevisionedHistory):
+        return
+    context = current_recording()
+    revision = context.revision if context is not None else None
+    if revision is None:
+        revision = Revision.objects.create(
+            created_at=history_date,
+            user=history_user,
+            reason=(context.reason if context is not None else None) or history_change_reason or "",
+        )
+        if context is not None:
+            context.revision = revision
+    history_instance.revision = revision
 
 
 class EditConflict(Exception):
@@ -90,14 +154,30 @@ class TrackedModel(models.Model):
     # Related names of the parts edited and restored with the record (inline rows):
     # restoring a version of a claim brings back its relay chain, figures, citations.
     history_parts: tuple[str, ...] = ()
+    # Fields a restore of an earlier revision leaves as they are (history.services).
+    history_restore_keeps: tuple[str, ...] = ()
 
     class Meta:
         abstract = True
 
     def save(self, **kwargs):
         self._unchanged_save = not self._state.adding and not self.changed_fields()
-        super().save(**kwargs)
+        with one_revision():
+            super().save(**kwargs)
         self._remember_stored()
+
+    def delete(self, using=None, keep_parents=False):
+        """One revision: the records that link to this one (a denial answering a deleted
+        claim) are unlinked first, so their history holds the change and a recovery
+        links them again; then the rows the deletion cascades to go with it."""
+        from history.records import reverse_m2m_fields
+
+        using = using or router.db_for_write(type(self), instance=self)
+        with transaction.atomic(using=using), one_revision():
+            for m2m_field in reverse_m2m_fields(type(self)):
+                for owner in m2m_field.model._base_manager.using(using).filter(**{m2m_field.name: self.pk}):
+                    getattr(owner, m2m_field.name).remove(self.pk)
+            return super().delete(using=using, keep_parents=keep_parents)
 
     @classmethod
     def from_db(cls, db, field_names, values, **kwargs):
@@ -108,6 +188,12 @@ class TrackedModel(models.Model):
     def refresh_from_db(self, using=None, fields=None, from_queryset=None):
         super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
         self._remember_stored()
+
+    def prepare_recovered(self, *, may_publish: bool):
+        """Adjust a deleted record about to be brought back (history.services)."""
+
+    def check_restored(self):
+        """Raise ValidationError if the restored or recovered record may not stand."""
 
     @classmethod
     def content_fields(cls) -> list[models.Field]:

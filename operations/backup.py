@@ -30,7 +30,6 @@ import json
 import os
 import tempfile
 from collections import Counter
-from contextlib import contextmanager
 from pathlib import Path
 
 import django
@@ -40,7 +39,8 @@ from django.core.management import call_command
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.migrations.recorder import MigrationRecorder
-from django.db.models.signals import m2m_changed
+
+from history.tracking import history_paused
 
 FORMAT = "claims-kb-backup"
 VERSION = 1
@@ -227,23 +227,6 @@ def _clear(using: str) -> None:
             cursor.execute(f"DELETE FROM {connection.ops.quote_name(table)}")  # noqa: S608 - our own table names
 
 
-@contextmanager
-def _m2m_changed_muted():
-    """loaddata saves rows raw, and post_save receivers skip raw saves (history writes no
-    row for them), but it sets many-to-many links with .set(), whose m2m_changed signal
-    carries no such flag. A restore puts back stored rows, history included: no
-    receiver may take it for an edit, so none hears m2m_changed while it loads."""
-    with m2m_changed.lock:
-        receivers, m2m_changed.receivers = m2m_changed.receivers, []
-        m2m_changed.sender_receivers_cache.clear()
-    try:
-        yield
-    finally:
-        with m2m_changed.lock:
-            m2m_changed.receivers = receivers + m2m_changed.receivers
-            m2m_changed.sender_receivers_cache.clear()
-
-
 def restore_backup(path: str | Path, *, replace: bool = False, using: str = DEFAULT_DB_ALIAS) -> dict:
     """Load a backup into this database, all or nothing; return its summary."""
     envelope = read_backup(path)
@@ -262,7 +245,7 @@ def restore_backup(path: str | Path, *, replace: bool = False, using: str = DEFA
             with os.fdopen(fd, "w", encoding="utf-8") as out:
                 json.dump(envelope["objects"], out, ensure_ascii=False)
             try:
-                with _m2m_changed_muted():
+                with history_paused():
                     call_command("loaddata", fixture, database=using, verbosity=0)
             except Exception as exc:  # loaddata wraps the database's and the deserializer's errors
                 raise BackupError(f"{path}: the backup could not be loaded: {exc}") from exc

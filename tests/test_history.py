@@ -7,8 +7,9 @@ import importlib
 from types import SimpleNamespace
 
 import pytest
-from django.apps import apps as global_apps
 from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.test import Client
 from django.urls import reverse
 
 from claims.importer import import_data
@@ -26,7 +27,9 @@ from claims.models import (
     Quantity,
     Topic,
 )
+from history.models import Revision
 from history.records import revisions_of
+from history.services import delete_record, recover_deleted, restore_revision
 from sources.models import Derivation, Outlet, Source
 from tests.factories import (
     make_actor,
@@ -42,6 +45,7 @@ from tests.factories import (
     make_quantity,
     make_source,
     make_topic,
+    make_user,
 )
 from tests.test_admin import (
     CURATED_MODELS,
@@ -51,6 +55,7 @@ from tests.test_admin import (
     get_change_page,
     make_story,
 )
+from tests.test_conflicts import groups  # noqa: F401  (a fixture: the curation groups, in a real transaction)
 
 FACTORIES = {
     Outlet: make_outlet,
@@ -224,19 +229,82 @@ def test_import_is_recorded_with_reason_import_and_unchanged_reimport_adds_no_re
     assert claim.version == 2
 
 
-@pytest.mark.django_db
+def migrate_to(target):
+    executor = MigrationExecutor(connection)
+    executor.migrate(target)
+    return executor.loader.project_state(target).apps
+
+
+LATEST = [("history", "0004_revision_required")]
+BEFORE_REVISIONS = [("history", "0002_baseline")]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("groups")
+def test_a_revision_recorded_before_revisions_existed_restores_with_its_parts(django_user_model):
+    """History written before migration 0003 has no revisions: 0003 assigns them as
+    the old reading inferred them, and such a revision restores as it did then."""
+    analyst = make_user(django_user_model, "analyst", "old-analyst")
+    claim = make_story()
+    version_1 = {
+        "proposition": claim.proposition,
+        "figures": [q.describe() for q in claim.quantities.all()],
+        "chain": list(claim.attributions.values_list("actor__name", "position")),
+    }
+    client = Client()
+    client.force_login(analyst)
+    post_change(
+        client,
+        claim,
+        proposition="A worse wording.",
+        **{"quantities-0-low": "5", "attributions-1-DELETE": "on"},
+        change_reason="Mistaken edit.",
+    )
+    denial = claim.denials.get()
+    denial_pk = denial.pk
+    citations = sorted(denial.citations.values_list("pk", flat=True))
+    assert citations
+    delete_record(instance=denial, user=analyst, reason="Deleted by mistake.")
+    try:
+        migrate_to(BEFORE_REVISIONS)  # the revisions are forgotten: rows as recorded before them
+        migrate_to(LATEST)
+
+        old_row = claim.history.filter(version=1).latest()
+        restore_revision(
+            model=Claim, pk=claim.pk, history_id=old_row.history_id, expected_version=2, user=analyst, reason="Undo."
+        )
+        recover_deleted(model=Denial, pk=denial_pk, user=analyst, reason="Needed.", may_publish=True)
+    finally:
+        migrate_to(LATEST)
+
+    # the citations deleted with the denial, and only they, come back with it
+    assert sorted(Denial.objects.get(pk=denial_pk).citations.values_list("pk", flat=True)) == citations
+
+    claim.refresh_from_db()
+    assert claim.proposition == version_1["proposition"]
+    assert [q.describe() for q in claim.quantities.all()] == version_1["figures"]
+    assert list(claim.attributions.values_list("actor__name", "position")) == version_1["chain"]
+    assert [(r.number, r.reason) for r in revisions_of(Claim, claim.pk)][-2:] == [(2, "Mistaken edit."), (3, "Undo.")]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("groups")
 def test_baseline_migration_gives_records_without_history_a_first_revision():
     claim = make_story()
-    Claim.history.model.objects.all().delete()
-    migration = importlib.import_module("history.migrations.0002_baseline")
-
-    migration.create_baseline(global_apps, SimpleNamespace(connection=connection))
-    migration.create_baseline(global_apps, SimpleNamespace(connection=connection))  # adds nothing the second time
+    try:
+        old_apps = migrate_to(BEFORE_REVISIONS)
+        Claim.history.model.objects.all().delete()
+        migration = importlib.import_module("history.migrations.0002_baseline")
+        migration.create_baseline(old_apps, SimpleNamespace(connection=connection))
+        migration.create_baseline(old_apps, SimpleNamespace(connection=connection))  # adds nothing the second time
+    finally:
+        migrate_to(LATEST)
 
     revisions = revisions_of(Claim, claim.pk)
     assert [(r.number, r.reason) for r in revisions] == [(1, "history started")]
     assert revisions[0].m2m["subjects"] == set(claim.subjects.values_list("pk", flat=True))
     assert Claim.history.model.objects.count() == Claim.objects.count()
+    assert Revision.objects.get(pk=revisions[0].revision_id).reason == "history started"
 
 
 # The admin history page

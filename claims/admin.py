@@ -4,8 +4,9 @@ A claim is edited on one page: its relay chain, quantities, citations and outgoi
 links are inlines, and the denials answering it are listed with links. Only users
 with the publish permission (the "editor" group) may publish a claim or a denial or
 take a published one back; the form refuses it for everyone else, on every POST.
-Publishing needs a citation that quotes its source, counting the citations saved in
-the same POST; changing a published record needs a reason, shown in its public
+Publishing needs a citation that quotes its source (Publishable.publication_rule),
+counting the citations saved in the same POST; every save goes through
+claims.services.save_publishable; changing a published record needs a reason, shown in its public
 changelog. Every model has a history page (restore any revision) and a list of its
 deleted records (bring one back): see history/admin.py.
 """
@@ -18,7 +19,6 @@ from django.urls import reverse
 
 from claims import services
 from claims.models import (
-    PUBLISH_NEEDS_QUOTE,
     Actor,
     ActorAlias,
     Attribution,
@@ -29,6 +29,7 @@ from claims.models import (
     DenialCitation,
     Materiel,
     PublicationState,
+    Publishable,
     Quantity,
     Topic,
 )
@@ -65,25 +66,25 @@ class PublicationForm(HistoryForm):
 
     def clean(self):
         cleaned = super().clean()
-        if self.must_keep_a_quote(cleaned.get("state")) and not self.has_quoted_citation():
-            self.add_error("state", ValidationError(PUBLISH_NEEDS_QUOTE, code="publish_needs_quote"))
+        state = cleaned.get("state")
+        if state == PublicationState.PUBLISHED:  # the rule reads the citations only then
+            has_quote = self.has_quoted_citation()
+            stored = self.stored_state == PublicationState.PUBLISHED
+            problem = Publishable.publication_rule(
+                state=state,
+                has_quote=has_quote,
+                was_published_without_quote=not has_quote and stored and not self.instance.has_quoted_citation(),
+            )
+            if problem:
+                self.add_error("state", ValidationError(problem, code="publish_needs_quote"))
         return cleaned
-
-    def must_keep_a_quote(self, state) -> bool:
-        """Publishing needs a quoted citation, and a published record keeps one. (A record
-        published before this rule, without any, can still be edited.)"""
-        if state != PublicationState.PUBLISHED:
-            return False
-        if self.stored_state != PublicationState.PUBLISHED:
-            return True
-        return any(citation.quote.strip() for citation in self.instance.citations.all())
 
     def has_quoted_citation(self) -> bool:
         """Whether the record will have a citation with a quote once this POST is saved:
         the citations inline as posted (rows added, edited, deleted), else as stored."""
         formset = next((fs for fs in self.related_formsets() if fs.prefix == "citations"), None)
         if formset is None:
-            return not self.instance._state.adding and any(c.quote.strip() for c in self.instance.citations.all())
+            return not self.instance._state.adding and self.instance.has_quoted_citation()
         if not formset.is_valid():
             return True  # the formset shows its own errors; judge again once they are fixed
         return any(
@@ -102,6 +103,11 @@ class PublicationAdmin(HistoryAdminMixin):
         form = super().get_form(request, obj, change, **kwargs)
         may_publish = request.user.has_perm(self.publish_permission)
         return type(form.__name__, (form,), {"may_publish": may_publish})
+
+    def write(self, request, form, **kwargs):
+        return services.save_publishable(
+            record=kwargs.pop("instance"), stored_state=form.stored_state, user=request.user, **kwargs
+        )
 
     def default_reason(self, request, obj, form, change):
         stored = getattr(form, "stored_state", None)

@@ -55,13 +55,25 @@ class Publishable:
         if problem := self.publication_problem():
             raise ValidationError(problem, code="publish_needs_quote")
 
-    def publication_problem(self) -> str | None:
-        """Why this record may not be published as stored, or None."""
-        if self.state != PublicationState.PUBLISHED:
-            return None
-        if any(citation.quote.strip() for citation in self.citations.all()):
+    @staticmethod
+    def publication_rule(*, state: str, has_quote: bool, was_published_without_quote: bool = False) -> str | None:
+        """The publication rule, written once: a published record needs a citation that
+        quotes its source. Callers say what the record will hold (the admin counts the
+        citations as posted; the others read them stored). A record published before
+        the rule, without any quote, may still be edited: `was_published_without_quote`."""
+        if state != PublicationState.PUBLISHED or has_quote or was_published_without_quote:
             return None
         return PUBLISH_NEEDS_QUOTE
+
+    def has_quoted_citation(self) -> bool:
+        return any(citation.quote.strip() for citation in self.citations.all())
+
+    def publication_problem(self) -> str | None:
+        """Why this record may not be published as stored (publishing, importing,
+        restoring), or None."""
+        if self.state != PublicationState.PUBLISHED:
+            return None
+        return self.publication_rule(state=self.state, has_quote=self.has_quoted_citation())
 
 
 class PublishedQuerySet(models.QuerySet):

@@ -10,15 +10,31 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from claims.models import Claim, Denial, PublicationState
+from history import services as history_services
 from history.tracking import recording
 
 PUBLISH_PERMISSIONS = {Claim: "claims.publish_claim", Denial: "claims.publish_denial"}
 
 
-def _set_state(*, record, state: str, user, reason: str):
-    model = type(record)
+def _check_may_publish(*, model, user):
     if not user.has_perm(PUBLISH_PERMISSIONS[model]):
         raise PermissionDenied(f"Only editors can publish or take back {model._meta.verbose_name_plural}.")
+
+
+def save_publishable(*, record, stored_state: str | None, user, reason: str | None, **save) -> Claim | Denial:
+    """Save a claim or denial edited with its parts (the admin's write; `save` as for
+    history.services.save_record). Moving it to or from "published" needs the publish
+    permission, as publish_claim() does; the admin's form has already checked the
+    publication rule against the rows as posted."""
+    published = PublicationState.PUBLISHED
+    if record.state != stored_state and published in (record.state, stored_state):
+        _check_may_publish(model=type(record), user=user)
+    return history_services.save_record(instance=record, user=user, reason=reason, **save)
+
+
+def _set_state(*, record, state: str, user, reason: str):
+    model = type(record)
+    _check_may_publish(model=model, user=user)
     with transaction.atomic(), recording(reason=reason, user=user):
         locked = model.objects.select_for_update().get(pk=record.pk)
         if locked.state == state:

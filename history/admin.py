@@ -10,6 +10,8 @@ form or row id is refused on the page before anything is saved.
 Nothing here registers a model: claims/admin.py and sources/admin.py mix these in.
 """
 
+from functools import partial
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
@@ -35,8 +37,15 @@ from history.records import (
     revision_values,
     rows_of,
 )
-from history.services import NotRestorable, delete_record, deleted_records, recover_deleted, restore_revision
-from history.tracking import EditConflict, current_recording, recording
+from history.services import (
+    NotRestorable,
+    delete_record,
+    deleted_records,
+    recover_deleted,
+    restore_revision,
+    save_record,
+)
+from history.tracking import EditConflict
 from operations.django_fixes import AdminFixesMixin
 
 NOT_FORM_CONTENT = {"change_reason", "loaded_version"}
@@ -255,31 +264,38 @@ class HistoryAdminMixin(AdminFixesMixin, admin.ModelAdmin):
 
     def _create_formsets(self, request, obj, change):
         formsets, inline_instances = super()._create_formsets(request, obj, change)
-        obj._admin_formsets = formsets  # read by HistoryForm.clean() and save_model()
+        obj._admin_formsets = formsets  # read by HistoryForm.clean() and content_changed()
         return formsets, inline_instances
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        if request.method != "POST":
+        try:
             return super().changeform_view(request, object_id, form_url, extra_context)
-        with recording(user=request.user) as context:
-            try:
-                return super().changeform_view(request, object_id, form_url, extra_context)
-            except EditConflict:
-                # Someone saved between this form's check and its compare-and-swap: the
-                # transaction, and the revision begun in it, were rolled back. Validating
-                # again reports the conflict on the form, with the user's input kept.
-                context.revision = None
-                return super().changeform_view(request, object_id, form_url, extra_context)
+        except EditConflict:
+            # Someone saved between this form's check and its compare-and-swap: the
+            # transaction, and the revision begun in it, were rolled back. Validating
+            # again reports the conflict on the form, with the user's input kept.
+            return super().changeform_view(request, object_id, form_url, extra_context)
 
     def save_model(self, request, obj, form, change):
+        """Nothing yet: save_related() saves the record with its parts, in one call."""
+
+    def save_related(self, request, form, formsets, change):
+        obj = form.instance
         reason = form.cleaned_data.get("change_reason", "").strip() if hasattr(form, "cleaned_data") else ""
-        if change and is_versioned(self.model) and isinstance(form, HistoryForm):
-            obj.version = form.cleaned_data["loaded_version"]  # compare-and-swap against what the user saw
-            obj.new_version = form.content_changed()
-        obj._change_reason = reason or self.default_reason(request, obj, form, change)
-        if (context := current_recording()) is not None:
-            context.reason = obj._change_reason  # the parts saved next share it
-        super().save_model(request, obj, form, change)
+        versioned = change and is_versioned(self.model) and isinstance(form, HistoryForm)
+        self.write(
+            request,
+            form,
+            instance=obj,
+            reason=reason or self.default_reason(request, obj, form, change),
+            expected_version=form.cleaned_data["loaded_version"] if versioned else None,
+            new_version=form.content_changed() if versioned else None,
+            save_parts=partial(super().save_related, request, form, formsets, change),
+        )
+
+    def write(self, request, form, **kwargs):
+        """The service that saves a record edited on this page, with its parts."""
+        return save_record(user=request.user, **kwargs)
 
     def default_reason(self, request, obj, form, change) -> str | None:
         return None

@@ -39,6 +39,31 @@ class NotRestorable(Exception):
     pass
 
 
+def save_record(
+    *,
+    instance,
+    user,
+    reason: str | None,
+    expected_version: int | None = None,
+    new_version: bool | None = None,
+    save_parts=None,
+):
+    """Save a record edited together with its parts (inline rows, many-to-many links)
+    as one revision, in one transaction: the admin's write. For a versioned record,
+    `expected_version` is the version the editor loaded (compare-and-swap: EditConflict
+    if someone saved since) and `new_version` whether anything changed, parts included.
+    `save_parts()` writes the parts once the record has its primary key."""
+    with transaction.atomic(), recording(reason=reason, user=user):
+        if expected_version is not None:
+            instance.version = expected_version
+            instance.new_version = new_version
+        instance._change_reason = reason
+        instance.save()
+        if save_parts is not None:
+            save_parts()
+    return instance
+
+
 def restore_revision(*, model, pk, history_id: int, expected_version: int | None, user, reason: str) -> Restored:
     """Make the live record match one of its earlier revisions: its fields (but not
     those its model keeps, such as the publication state), its many-to-many links and

@@ -275,3 +275,49 @@ def test_unpublish_claim_service_needs_a_reason_and_an_editor(editor, analyst):
 
     assert taken_back.state == PublicationState.IN_REVIEW
     assert claim.history.count() == 2
+
+
+# One write path: the admin saves a claim or denial through claims.services
+
+
+@pytest.mark.django_db
+def test_admin_saves_a_claim_and_its_parts_through_the_service(analyst_client, monkeypatch):
+    claim = make_claim(state=PublicationState.DRAFT)
+    calls = []
+    real = services.save_publishable
+
+    def spy(**kwargs):
+        calls.append(kwargs)
+        return real(**kwargs)
+
+    monkeypatch.setattr(services, "save_publishable", spy)
+    response = post_change(analyst_client, claim, notes="Edited.")
+
+    assert response.status_code == 302
+    assert [(c["record"].pk, c["stored_state"], c["record"].notes) for c in calls] == [
+        (claim.pk, PublicationState.DRAFT, "Edited.")
+    ]
+    revision = Claim.history.filter(id=claim.pk).latest().revision
+    assert (revision.user.username, claim.history.filter(revision=revision).count()) == ("analyst", 1)
+
+
+@pytest.mark.django_db
+def test_save_service_refuses_a_state_change_by_an_analyst_and_writes_nothing(analyst):
+    claim = make_claim(state=PublicationState.DRAFT)
+    make_claim_citation(claim=claim)
+    rows = claim.history.count()
+    claim.state = PublicationState.PUBLISHED
+
+    with pytest.raises(PermissionDenied):
+        services.save_publishable(record=claim, stored_state=PublicationState.DRAFT, user=analyst, reason="Publish.")
+
+    assert Claim.objects.get(pk=claim.pk).state == PublicationState.DRAFT
+    assert claim.history.count() == rows
+
+
+def test_publication_rule_is_written_once():
+    rule = Claim.publication_rule
+    assert rule(state=PublicationState.PUBLISHED, has_quote=False) == PUBLISH_NEEDS_QUOTE
+    assert rule(state=PublicationState.PUBLISHED, has_quote=True) is None
+    assert rule(state=PublicationState.IN_REVIEW, has_quote=False) is None
+    assert rule(state=PublicationState.PUBLISHED, has_quote=False, was_published_without_quote=True) is None

@@ -33,8 +33,9 @@ from claims.models import (
     Quantity,
     Topic,
 )
-from history.admin import GuardedInlineFormSet, HistoryAdminMixin, HistoryForm
+from history.admin import HistoryAdminMixin, HistoryForm
 from operations.django_fixes import StackedInline, TabularInline
+from operations.formsets import GuardedInlineFormSet
 from sources.admin import html_list, partial_date
 
 # Publication
@@ -137,7 +138,7 @@ class PublicationAdmin(HistoryAdminMixin):
             )
 
 
-# Inlines. Each one's formset is a GuardedInlineFormSet (history/admin.py), which
+# Inlines. Each one's formset is a GuardedInlineFormSet (operations/formsets.py), which
 # refuses crafted row counts and ids; max_num bounds the rows a page may post.
 
 

@@ -14,8 +14,8 @@ from django.contrib import admin
 from django.forms.models import _get_foreign_key
 
 from claims.models import ActorAlias, Claim
-from history.admin import INLINE_MAX_NUM, TAMPERED, GuardedInlineFormSet
 from history.records import history_model, is_versioned
+from operations.formsets import INLINE_MAX_NUM, TAMPERED, GuardedInlineFormSet
 from tests.factories import (
     make_actor,
     make_attribution,

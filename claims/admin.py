@@ -170,7 +170,7 @@ class PositionedFormSet(GuardedInlineFormSet):
 class AttributionInline(TabularInline):
     model = Attribution
     formset = PositionedFormSet
-    fields = ["position", "actor", "role", "channel", "date_on", "date_precision"]
+    fields = ["position", "actor", "speaker", "role", "channel", "date_on", "date_precision"]
     ordering = ["position", "pk"]
     autocomplete_fields = ["actor"]
     extra = 1

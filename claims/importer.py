@@ -313,9 +313,12 @@ class _Importer:
             else:
                 actors = self._refs(Actor, slugs, sub.path("actor"))
             role, channel, date = sub.text("role"), sub.text("channel"), sub.partial_date("date")
+            speaker = sub.text("speaker")
             sub.finish()
             for actor in actors:
-                link = Attribution(claim=claim, position=i + 1, actor=actor, role=role, channel=channel)
+                link = Attribution(
+                    claim=claim, position=i + 1, actor=actor, speaker=speaker, role=role, channel=channel
+                )
                 link.date = date
                 attributions.append((f"chain[{i}]", link))
 

@@ -588,6 +588,13 @@ class Attribution(TrackedModel):
         help_text="Originator: first asserted it. Relay: passed it on (a lawmaker briefing reporters). "
         "Endorser: adopted it as their own (a government repeating an ally's finding).",
     )
+    speaker = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Who spoke for the actor, in words, when the source does not name them: "
+        "'a defence ministry official', 'intelligence officials'. The actor is then the body they speak for, "
+        "so the claim is listed under it.",
+    )
     channel = models.CharField(
         max_length=200, blank=True, help_text="How it was passed on: 'closed-door briefing to lawmakers'."
     )
@@ -617,10 +624,16 @@ class Attribution(TrackedModel):
         ]
 
     def __str__(self):
-        return f"{self.position}. {self.actor} ({self.get_role_display()})"
+        return f"{self.position}. {self.voice} ({self.get_role_display()})"
 
     def get_absolute_url(self):
         return self.claim.get_absolute_url()
+
+    @property
+    def voice(self) -> str:
+        """Who spoke, as readers see it: "intelligence officials (National Intelligence
+        Service)", or the actor's name."""
+        return f"{self.speaker} ({self.actor})" if self.speaker else str(self.actor)
 
     def clean(self):
         clean_partial_date(self, "date_on", "date_precision")

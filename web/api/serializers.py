@@ -51,6 +51,9 @@ class RefSerializer(serializers.Serializer):
 class RelayLinkSerializer(serializers.Serializer):
     position = serializers.IntegerField(help_text="Place in the chain, from the origin (1) towards the public.")
     actor = RefSerializer()
+    speaker = serializers.CharField(
+        allow_blank=True, help_text="Who spoke for the actor, in words, when unnamed: 'a defence ministry official'."
+    )
     role = serializers.ChoiceField(choices=AttributionRole.choices)
     channel = serializers.CharField(allow_blank=True)
     date = partial_date()

@@ -130,6 +130,7 @@ def claim_record(claim, absolute) -> dict:
             {
                 "position": link.position,
                 "actor": _actor(link.actor),
+                "speaker": link.speaker,
                 "role": link.role,
                 "channel": link.channel,
                 "date": _date(link.date)[0],
@@ -192,10 +193,15 @@ def _cite_text(c: dict) -> str:
     return f"“{c['quote']}” ({where})" if c["quote"] else f"({where})"
 
 
+def _step_details(link: dict) -> tuple:
+    """What the CSV says of a step of the chain, after its actor: role; channel;
+    the unnamed speaker ("intelligence officials"); date."""
+    return link["role"], link["channel"], link["speaker"], link["date"]
+
+
 def csv_row(record: dict) -> list:
     chain = " → ".join(
-        f"{link['actor']['name']} ({'; '.join(x for x in (link['role'], link['channel'], link['date']) if x)})"
-        for link in record["relay_chain"]
+        f"{link['actor']['name']} ({'; '.join(x for x in _step_details(link) if x)})" for link in record["relay_chain"]
     )
     quantities = _join(
         q["reading"] + (f" (“{q['as_worded']}”)" if q["as_worded"] else "") for q in record["quantities"]

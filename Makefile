@@ -28,6 +28,10 @@ run: install
 serve: install
 	PORT=$(PORT) bin/serve
 
+# PYTHONDONTWRITEBYTECODE unset for the suite: pytest then keeps the assertion-rewritten
+# test and plugin modules in __pycache__ (git-ignored) instead of rewriting some 280 of
+# them again in every worker of every run, seconds each.
+test: export PYTHONDONTWRITEBYTECODE =
 test: install
 	$(BIN)/pytest -n auto --dist loadgroup
 

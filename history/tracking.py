@@ -42,11 +42,12 @@ _recording: contextvars.ContextVar[Recording | None] = contextvars.ContextVar("h
 
 
 @contextmanager
-def recording(*, reason: str | None = None, user=None):
+def recording(*, reason: str | None = None, user=None, revision: Revision | None = None):
     """Give the history rows written inside the block this reason and user (unless a
     saved instance carries its own `_change_reason` / `_history_user`). Yields the
-    Recording, whose fields may be filled in later in the block."""
-    current = Recording(reason=reason, user=user)
+    Recording, whose fields may be filled in later in the block. `revision` continues
+    one written earlier in the same transaction (an imported claim's links)."""
+    current = Recording(reason=reason, user=user, revision=revision)
     token = _recording.set(current)
     try:
         yield current
@@ -82,11 +83,18 @@ def one_revision():
     """The current `recording()` block, or a new one: a save, a deletion or a change
     of links made outside any block is a revision of its own, with all the rows it
     writes (a deletion's cascade included)."""
-    if (context := current_recording()) is not None:
-        yield context
-    else:
+    if (context := current_recording()) is None:
         with recording() as context:
             yield context
+        return
+    before = context.revision
+    try:
+        yield context
+    except BaseException:
+        # The work failed, and the caller's savepoint takes a revision created in it
+        # away: the block's next row must not point to it.
+        context.revision = before
+        raise
 
 
 class TrackedHistory(HistoricalRecords):
@@ -167,16 +175,9 @@ class TrackedModel(models.Model):
         self._remember_stored()
 
     def delete(self, using=None, keep_parents=False):
-        """One revision: the records that link to this one (a denial answering a deleted
-        claim) are unlinked first, so their history holds the change and a recovery
-        links them again; then the rows the deletion cascades to go with it."""
-        from history.records import reverse_m2m_fields
-
+        """One revision, with the rows the deletion cascades to."""
         using = using or router.db_for_write(type(self), instance=self)
         with transaction.atomic(using=using), one_revision():
-            for m2m_field in reverse_m2m_fields(type(self)):
-                for owner in m2m_field.model._base_manager.using(using).filter(**{m2m_field.name: self.pk}):
-                    getattr(owner, m2m_field.name).remove(self.pk)
             return super().delete(using=using, keep_parents=keep_parents)
 
     @classmethod

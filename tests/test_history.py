@@ -7,7 +7,7 @@ import importlib
 from types import SimpleNamespace
 
 import pytest
-from django.db import connection
+from django.db import connection, models
 from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
 from django.urls import reverse
@@ -30,6 +30,7 @@ from claims.models import (
 from history.models import Revision
 from history.records import revisions_of
 from history.services import delete_record, recover_deleted, restore_revision
+from history.tracking import recording
 from sources.models import Derivation, Outlet, Source
 from tests.factories import (
     make_actor,
@@ -267,6 +268,13 @@ def test_a_revision_recorded_before_revisions_existed_restores_with_its_parts(dj
     citations = sorted(denial.citations.values_list("pk", flat=True))
     assert citations
     delete_record(instance=denial, user=analyst, reason="Deleted by mistake.")
+    # A claim deleted as Django deleted it then: its denial's link dropped, unrecorded.
+    answered = make_claim()
+    make_claim_citation(claim=answered)
+    answering = make_denial(claims=[answered])
+    answered_pk = answered.pk
+    with recording(user=analyst, reason="Deleted before revisions."):
+        models.Model.delete(answered)
     try:
         migrate_to(BEFORE_REVISIONS)  # the revisions are forgotten: rows as recorded before them
         migrate_to(LATEST)
@@ -276,10 +284,13 @@ def test_a_revision_recorded_before_revisions_existed_restores_with_its_parts(dj
             model=Claim, pk=claim.pk, history_id=old_row.history_id, expected_version=2, user=analyst, reason="Undo."
         )
         recover_deleted(model=Denial, pk=denial_pk, user=analyst, reason="Needed.", may_publish=True)
+        recover_deleted(model=Claim, pk=answered_pk, user=analyst, reason="Needed.", may_publish=True)
     finally:
         migrate_to(LATEST)
 
-    # the citations deleted with the denial, and only they, come back with it
+    # the citations deleted with the denial, and only they, come back with it; the
+    # denial that answered the claim deleted before revisions answers it again
+    assert list(answering.claims.values_list("pk", flat=True)) == [answered_pk]
     assert sorted(Denial.objects.get(pk=denial_pk).citations.values_list("pk", flat=True)) == citations
 
     claim.refresh_from_db()

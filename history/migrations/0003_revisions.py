@@ -47,10 +47,21 @@ class Group:
         self.rows = []  # (model name, history_id)
 
 
+READ = ["history_id", "id", "history_date", "history_type", "history_user_id", "history_change_reason"]
+
+
+def _rows(model, name, db):
+    """The columns the grouping reads, not whole rows (a source's row holds its text)."""
+    extra = ["version"] if RECORDS.get(name, (False,))[0] else []
+    extra += sorted({fk for part, fk, _record in CASCADES if part == name})
+    rows = model.objects.using(db).order_by("history_date", "history_id").values_list(*READ, *extra, named=True)
+    return list(rows.iterator(chunk_size=2000))
+
+
 def assign_revisions(apps, schema_editor):
     db = schema_editor.connection.alias
     models_ = {name: apps.get_model("history", f"Historical{name}") for name in HISTORICAL}
-    rows = {name: list(model.objects.using(db).order_by("history_date", "history_id")) for name, model in models_.items()}
+    rows = {name: _rows(model, name, db) for name, model in models_.items()}
     assigned = {}  # (model name, history_id) -> Group
     groups = []
     record_groups = {}  # (record model, id) -> its groups, oldest first

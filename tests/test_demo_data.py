@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.db import transaction
 
 from claims.models import Actor, ActorAlias, Attribution, Claim, ClaimCitation, Denial, DenialCitation
-from sources.models import Derivation, Source
+from sources.models import Derivation, Outlet, Source
 
 DEMO = Path(settings.BASE_DIR) / "claims" / "data" / "seed_story.yaml"
 SEEDS = Path(settings.BASE_DIR).parent / "shared" / "seeds"
@@ -401,3 +401,10 @@ def test_make_runs_import_skips_a_database_that_holds_the_demo(demo, capsys):
 
     assert "not imported, the database already holds" in capsys.readouterr().out
     assert _every_row() == before
+
+
+def test_outlets_are_named_and_described_for_readers_not_by_demo_file(demo):
+    """Outlet names and notes reach public pages and bibliographies: no seed file names."""
+    for outlet in Outlet.objects.all():
+        for text in (outlet.name, outlet.notes):
+            assert "seed" not in text.lower() and ".txt" not in text, (outlet.slug, text)

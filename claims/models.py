@@ -545,11 +545,7 @@ class Claim(Publishable, VersionedModel):
         return reverse("web:claim_detail", args=[self.slug])
 
     def chain_steps(self) -> list[list["Attribution"]]:
-        """The relay chain as steps; actors sharing a position (co-signatories) share a step."""
-        steps: dict[int, list[Attribution]] = {}
-        for link in self.attributions.all():
-            steps.setdefault(link.position, []).append(link)
-        return [steps[position] for position in sorted(steps)]
+        return chain_steps(self.attributions.all())
 
     def clean(self):
         clean_partial_date(self, "made_on", "made_precision")
@@ -557,6 +553,15 @@ class Claim(Publishable, VersionedModel):
         clean_partial_date(self, "period_end_on", "period_end_precision")
         if self.period_start_on and self.period_end_on and self.period_start_on > self.period_end_on:
             raise ValidationError({"period_end_on": "The covered period must start before it ends."})
+
+
+def chain_steps(links) -> list[list]:
+    """A relay chain's links (or their history rows) as steps, in position order; actors
+    sharing a position (co-signatories) share a step."""
+    steps: dict[int, list] = {}
+    for link in links:
+        steps.setdefault(link.position, []).append(link)
+    return [steps[position] for position in sorted(steps)]
 
 
 class AttributionRole(models.TextChoices):

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import OuterRef, Subquery
 
 from history.records import (
     DELETED,
@@ -203,21 +204,19 @@ def _relink_reverse_m2m(model, pk, revision_id: int):
     """Links other records held to this one (a denial answering a deleted claim) went
     with the deletion, and the owners' history was not told: an owner whose last
     history row before the deletion revision lists this record links it again. One
-    query per relation pointing to this model, and per owner brought back."""
+    query per relation pointing to this model, then one link per owner brought back."""
     for m2m_field in reverse_m2m_fields(model):
-        owner_model = m2m_field.model
+        owner_history = history_model(m2m_field.model)
         through = m2m_field.remote_field.through
         target = next(f for f in through._meta.fields if f.is_relation and f.related_model is model)
-        listed = set(
-            m2m_history_model(m2m_field).objects.filter(**{target.attname: pk}).values_list("history_id", flat=True)
+        listing = m2m_history_model(m2m_field).objects.filter(**{target.attname: pk}).values("history_id")
+        last_before = (
+            owner_history.objects.filter(id=OuterRef("id"), revision_id__lt=revision_id)
+            .order_by("-revision_id", "-history_id")
+            .values("history_id")[:1]
         )
-        owners = history_model(owner_model).objects.filter(history_id__in=listed).values("id")
-        latest = {}
-        rows = history_model(owner_model).objects.filter(id__in=owners, revision_id__lt=revision_id)
-        for owner_id, history_id in rows.order_by("revision_id", "history_id").values_list("id", "history_id"):
-            latest[owner_id] = history_id
-        relink = [owner_id for owner_id, history_id in latest.items() if history_id in listed]
-        for owner in owner_model._base_manager.filter(pk__in=relink):
+        owner_ids = owner_history.objects.filter(history_id__in=listing, history_id=Subquery(last_before)).values("id")
+        for owner in m2m_field.model._base_manager.filter(pk__in=owner_ids):
             getattr(owner, m2m_field.name).add(pk)
 
 

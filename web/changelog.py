@@ -9,7 +9,7 @@ Each page issues a fixed number of queries, whatever the length of the history.
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
-from claims.models import STATUS_EXPLAINED, Actor, Claim, PublicationState, Topic
+from claims.models import STATUS_EXPLAINED, Actor, Claim, PublicationState, Topic, chain_steps
 from history.records import DELETED, group_revisions, parts_as_of, rows_of
 
 # Fields readers see on a claim page; other changes (publication state) are not listed.
@@ -91,7 +91,7 @@ def claim_revision(request, slug, version):
         "status_explained": STATUS_EXPLAINED.get(then.status, ""),
         "subjects": Actor.objects.filter(pk__in=m2m.get("subjects", ())).order_by("name"),
         "topics": Topic.objects.filter(pk__in=m2m.get("topics", ())).order_by("name"),
-        "chain": _chain_steps(parts["attributions"]),
+        "chain": chain_steps(parts["attributions"]),
         "quantities": [(row.instance, row.materiel) for row in parts["quantities"]],
         "citations": parts["citations"],
         "links": [
@@ -99,10 +99,3 @@ def claim_revision(request, slug, version):
         ],
     }
     return render(request, "claims/claim_revision.html", context)
-
-
-def _chain_steps(rows) -> list[list]:
-    steps: dict[int, list] = {}
-    for row in rows:
-        steps.setdefault(row.position, []).append(row)
-    return [steps[position] for position in sorted(steps)]

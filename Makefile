@@ -4,16 +4,26 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8000
 DEMO   := claims/data/seed_story.yaml
+CITEPROC_JS := tools/citeproc
 
 .PHONY: install run serve test lint format check ci
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed $(CITEPROC_JS)/node_modules/.installed
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -c 'import sys; sys.exit("Python 3.12 or newer is needed, found " + sys.version.split()[0]) if sys.version_info < (3, 12) else None'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
+
+# citeproc-js (Zotero's CSL processor), which tests/test_citeproc_js.py compares our
+# bibliographies with, pinned by its package-lock.json. Without npm that test is skipped.
+$(CITEPROC_JS)/node_modules/.installed: $(CITEPROC_JS)/package.json $(CITEPROC_JS)/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix $(CITEPROC_JS) --no-audit --no-fund --loglevel=error >/dev/null && touch $@; \
+	else \
+		echo "npm is not installed, so neither is citeproc-js: tests/test_citeproc_js.py needs nodejs and npm"; \
+	fi
 
 # The development way: DEBUG=1 for every command of the recipe (manage.py itself reads
 # DEBUG from the environment only, off by default; create_demo_users needs DEBUG=1).

@@ -51,8 +51,7 @@ def build(n: int) -> None:
             title=f"Bench story {i}",
             slug=f"bench-story-{i}",
             url=f"https://bench.example/story-{i}",
-            published_on=dt.date(2023, 11, 1),
-            published_precision="day",
+            published="2023-11-01",
             text="North Korea shipped more than a million artillery shells to Russia. " * 40,
         )
         for i in range(20)
@@ -64,8 +63,7 @@ def build(n: int) -> None:
         Claim(
             slug=f"bench-{i}",
             proposition=f"Benchmark claim {i}: North Korea shipped more than a million artillery shells.",
-            made_on=start + dt.timedelta(days=i % 1500),
-            made_precision="day",
+            made=start + dt.timedelta(days=i % 1500),
             state="published",
         )
         for i in range(n)

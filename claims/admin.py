@@ -36,7 +36,7 @@ from claims.models import (
 from history.admin import HistoryAdminMixin, HistoryForm
 from operations.django_fixes import StackedInline, TabularInline
 from operations.formsets import GuardedInlineFormSet
-from sources.admin import html_list, partial_date
+from sources.admin import date_in_words, html_list
 
 # Publication
 
@@ -170,7 +170,7 @@ class PositionedFormSet(GuardedInlineFormSet):
 class AttributionInline(TabularInline):
     model = Attribution
     formset = PositionedFormSet
-    fields = ["position", "actor", "speaker", "role", "channel", "date_on", "date_precision"]
+    fields = ["position", "actor", "speaker", "role", "channel", "date_edtf", "date_as_worded", "date_inferred"]
     ordering = ["position", "pk"]
     autocomplete_fields = ["actor"]
     extra = 1
@@ -188,7 +188,7 @@ class QuantityInline(StackedInline):
         ("position", "as_worded"),
         ("comparator", "low", "high"),
         ("item", "unit", "materiel"),
-        ("as_of_on", "as_of_precision"),
+        ("as_of_edtf", "as_of_as_worded", "as_of_inferred"),
         "reading",
     ]
     readonly_fields = ["reading"]
@@ -282,7 +282,7 @@ class ClaimAdmin(PublicationAdmin):
         "attributions__actor__name",
         "attributions__actor__aliases__name",
     ]
-    date_hierarchy = "made_on"
+    date_hierarchy = "made_earliest"
     prepopulated_fields = {"slug": ["proposition"]}
     autocomplete_fields = ["subjects", "topics", "materiel"]
     readonly_fields = ["version", "created_at", "updated_at", "denial_links", "links_in"]
@@ -293,9 +293,9 @@ class ClaimAdmin(PublicationAdmin):
                 "fields": [
                     "proposition",
                     "slug",
-                    ("made_on", "made_precision"),
-                    ("period_start_on", "period_start_precision"),
-                    ("period_end_on", "period_end_precision"),
+                    ("made_edtf", "made_as_worded", "made_inferred"),
+                    ("period_start_edtf", "period_start_as_worded", "period_start_inferred"),
+                    ("period_end_edtf", "period_end_as_worded", "period_end_inferred"),
                 ]
             },
         ),
@@ -317,9 +317,9 @@ class ClaimAdmin(PublicationAdmin):
             .prefetch_related(Prefetch("attributions", queryset=chain))
         )
 
-    @admin.display(description="made", ordering="made_on")
+    @admin.display(description="made", ordering="made_earliest")
     def made_display(self, obj):
-        return partial_date(obj.made)
+        return date_in_words(obj.made)
 
     @admin.display(description="relay chain")
     def relay_chain(self, obj):
@@ -333,7 +333,7 @@ class ClaimAdmin(PublicationAdmin):
     def denial_links(self, obj):
         if not obj.pk:
             return "-"
-        denials = obj.denials.order_by("made_on", "pk")
+        denials = obj.denials.order_by("made_earliest", "made_latest", "pk")
         return html_list(
             (reverse("admin:claims_denial_change", args=[d.pk]), d, f"{d.get_kind_display()}, {d.get_state_display()}")
             for d in denials
@@ -356,12 +356,12 @@ class DenialAdmin(PublicationAdmin):
     list_display = ["__str__", "made_display", "kind", "denier_names", "claim_count", "state"]
     list_filter = ["state", "kind"]
     search_fields = ["statement", "slug", "channel", "deniers__name", "deniers__aliases__name"]
-    date_hierarchy = "made_on"
+    date_hierarchy = "made_earliest"
     prepopulated_fields = {"slug": ["statement"]}
     autocomplete_fields = ["deniers", "claims"]
     readonly_fields = ["version", "created_at", "updated_at"]
     fieldsets = [
-        ("Statement and date", {"fields": ["statement", "slug", ("made_on", "made_precision")]}),
+        ("Statement and date", {"fields": ["statement", "slug", ("made_edtf", "made_as_worded", "made_inferred")]}),
         ("Who denied, and how", {"fields": ["deniers", "kind", "channel"]}),
         ("Claims it answers", {"fields": ["claims"]}),
         ("Publication", {"fields": ["state", ("version", "created_at", "updated_at")]}),
@@ -372,9 +372,9 @@ class DenialAdmin(PublicationAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(claim_count=Count("claims")).prefetch_related("deniers")
 
-    @admin.display(description="made", ordering="made_on")
+    @admin.display(description="made", ordering="made_earliest")
     def made_display(self, obj):
-        return partial_date(obj.made)
+        return date_in_words(obj.made)
 
     @admin.display(description="denied by")
     def denier_names(self, obj):
@@ -453,11 +453,11 @@ class AttributionAdmin(HistoryAdminMixin):
     list_select_related = ["claim", "actor"]
     search_fields = ["claim__proposition", "claim__slug", "actor__name", "channel"]
     autocomplete_fields = ["claim", "actor"]
-    fields = ["claim", "position", "actor", "role", "channel", ("date_on", "date_precision")]
+    fields = ["claim", "position", "actor", "role", "channel", ("date_edtf", "date_as_worded", "date_inferred")]
 
-    @admin.display(description="date", ordering="date_on")
+    @admin.display(description="date", ordering="date_earliest")
     def date_display(self, obj):
-        return partial_date(obj.date)
+        return date_in_words(obj.date)
 
 
 @admin.register(Quantity)
@@ -472,16 +472,16 @@ class QuantityAdmin(HistoryAdminMixin):
         ("position", "as_worded"),
         ("comparator", "low", "high"),
         ("item", "unit", "materiel"),
-        ("as_of_on", "as_of_precision"),
+        ("as_of_edtf", "as_of_as_worded", "as_of_inferred"),
     ]
 
     @admin.display(description="quantity")
     def reading(self, obj):
         return obj.describe()
 
-    @admin.display(description="as of", ordering="as_of_on")
+    @admin.display(description="as of", ordering="as_of_earliest")
     def as_of_display(self, obj):
-        return partial_date(obj.as_of)
+        return date_in_words(obj.as_of)
 
 
 class CitationAdmin(HistoryAdminMixin):

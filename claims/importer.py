@@ -38,8 +38,8 @@ from claims.models import (
     Topic,
 )
 from history.tracking import VersionedModel, recording
+from sources.date_fields import ReportedDate
 from sources.models import Derivation, Outlet, Source
-from sources.partial_dates import PartialDate
 
 SECTIONS = ("outlets", "sources", "derivations", "actors", "topics", "materiel", "claims", "denials")
 _SECTION_MODELS = {
@@ -64,8 +64,9 @@ _QUANTITY_DEFINITION = (
     "unit",
     "item",
     "materiel_id",
-    "as_of_on",
-    "as_of_precision",
+    "as_of_edtf",
+    "as_of_as_worded",
+    "as_of_inferred",
 )
 _PART_KEYS = {
     ActorAlias: [("name",)],
@@ -129,18 +130,12 @@ def stored_records(data) -> int:
 
 # Model field names that the file spells differently, for error messages.
 _FILE_NAMES = {
-    "published_on": "published",
-    "published_precision": "published",
-    "made_on": "made",
-    "made_precision": "made",
-    "period_start_on": "period_start",
-    "period_start_precision": "period_start",
-    "period_end_on": "period_end",
-    "period_end_precision": "period_end",
-    "date_on": "date",
-    "date_precision": "date",
-    "as_of_on": "as_of",
-    "as_of_precision": "as_of",
+    "published_edtf": "published",
+    "made_edtf": "made",
+    "period_start_edtf": "period_start",
+    "period_end_edtf": "period_end",
+    "date_edtf": "date",
+    "as_of_edtf": "as_of",
     "from_claim": "slug",
     "to_claim": "to",
     "derived_from": "derived_from",
@@ -237,7 +232,7 @@ class _Importer:
             source, "title", "kind", "url", "language", "archive_url", "text", "reliability_override", "notes"
         )
         source.authors = "\n".join(fields.text_list("authors"))
-        source.published = fields.partial_date("published")
+        fields.reported_date(source, "published")
         source.retrieved_at = fields.datetime("retrieved_at")
         fields.finish()
         self._save(source, "sources")
@@ -296,9 +291,8 @@ class _Importer:
             claim, "proposition", "certainty", "hedge", "status", "likelihood", "confidence", "state", "notes"
         )
         claim.credibility = fields.integer("credibility")
-        claim.made = fields.partial_date("made")
-        claim.period_start = fields.partial_date("period_start")
-        claim.period_end = fields.partial_date("period_end")
+        for name in ("made", "period_start", "period_end"):
+            fields.reported_date(claim, name)
         subjects = self._refs(Actor, fields.text_list("subjects"), "subjects")
         topics = self._refs(Topic, fields.text_list("topics"), "topics")
         materiel = self._refs(Materiel, fields.text_list("materiel"), "materiel")
@@ -317,14 +311,15 @@ class _Importer:
                 actors = [self._ref(Actor, slugs[0], sub.path("actor"))]
             else:
                 actors = self._refs(Actor, slugs, sub.path("actor"))
-            role, channel, date = sub.text("role"), sub.text("channel"), sub.partial_date("date")
-            speaker = sub.text("speaker")
+            role, channel, speaker = sub.text("role"), sub.text("channel"), sub.text("speaker")
+            dated = Attribution()
+            sub.reported_date(dated, "date")
             sub.finish()
             for actor in actors:
                 link = Attribution(
                     claim=claim, position=i + 1, actor=actor, speaker=speaker, role=role, channel=channel
                 )
-                link.date = date
+                link.date = dated.date
                 attributions.append((f"chain[{i}]", link))
 
         figures = []
@@ -336,7 +331,7 @@ class _Importer:
             quantity.high = sub.number("high")
             slug = sub.text("materiel")
             quantity.materiel = self._ref(Materiel, slug, sub.path("materiel")) if slug else None
-            quantity.as_of = sub.partial_date("as_of")
+            sub.reported_date(quantity, "as_of")
             sub.finish()
             figures.append((f"quantities[{i}]", quantity))
             if quantity.materiel and quantity.materiel not in materiel:
@@ -394,7 +389,7 @@ class _Importer:
         fields = _Fields(rec, required={"slug", "statement", "deniers", "kind"})
         denial = self._get_or_new(Denial, fields.text("slug"))
         fields.text_fields(denial, "statement", "kind", "channel", "state", "notes")
-        denial.made = fields.partial_date("made")
+        fields.reported_date(denial, "made")
         deniers = self._refs(Actor, fields.text_list("deniers"), "deniers")
         if not deniers:
             raise RecordError("deniers", "name at least one actor who denied.")
@@ -622,14 +617,29 @@ class _Fields:
             raise RecordError(self.path(key), "should be a list of records.")
         return value
 
-    def partial_date(self, key) -> PartialDate | None:
-        value = self._get(key)
+    def reported_date(self, instance, key) -> None:
+        """Set the reported date `key` of `instance` from `key` (EDTF text, or a date YAML
+        has read), `key_as_worded` and `key_inferred`; an omitted key clears it."""
+        value, as_worded = self._get(key), self.text(f"{key}_as_worded")
+        inferred = self._get(f"{key}_inferred")
+        if inferred is not None and not isinstance(inferred, bool):
+            raise RecordError(self.path(f"{key}_inferred"), "should be true or false.")
         if value is None or value == "":
-            return None
+            if as_worded or inferred:
+                raise RecordError(self.path(key), f"give the date (EDTF) that {key}_as_worded or _inferred describes.")
+            setattr(instance, key, None)
+            return
+        if isinstance(value, dt.datetime):
+            raise RecordError(self.path(key), "write a date with a time as EDTF in quotes: '2023-10-26T14:30:00Z'.")
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = f"{value:04d}"  # YAML reads 2023 as a number
+        if not isinstance(value, str | dt.date):
+            raise RecordError(self.path(key), f"should be an EDTF date such as 2023-08 or 2022-06~, got {value!r}.")
         try:
-            return PartialDate.parse(value)
-        except ValueError as exc:
-            raise RecordError(self.path(key), str(exc)) from None
+            date = ReportedDate.parse(value, as_worded=as_worded, inferred=bool(inferred))
+        except ValidationError as exc:
+            raise RecordError(self.path(key), " ".join(exc.messages)) from None
+        setattr(instance, key, date)
 
     def datetime(self, key) -> dt.datetime | None:
         value = self._get(key)

@@ -9,14 +9,14 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 
 from history.tracking import TrackedHistory, TrackedModel, VersionedModel
-from sources.models import Source, country_code, country_constraint
-from sources.partial_dates import (
-    PRECISION_HELP,
-    PartialDateAccessor,
-    Precision,
-    clean_partial_date,
-    partial_date_constraints,
+from sources.date_fields import (
+    ReportedDateAccessor,
+    ReportedDates,
+    reported_date,
+    reported_date_indexes,
+    reported_date_rules,
 )
+from sources.models import Source, country_code, country_constraint
 
 
 class PublicationState(models.TextChoices):
@@ -417,7 +417,7 @@ class ClaimConfidence(models.TextChoices):
     HIGH = "high", "high"
 
 
-class Claim(Publishable, VersionedModel):
+class Claim(ReportedDates, Publishable, VersionedModel):
     Certainty = ClaimCertainty
 
     Status = ClaimStatus
@@ -431,16 +431,19 @@ class Claim(Publishable, VersionedModel):
         help_text="One sentence: what was asserted, in neutral words, with the claimant's hedge kept "
         "('NIS believes North Korea shipped ...'). Figures go in the quantities below as well."
     )
-    made_on = models.DateField("made", null=True, blank=True, help_text="When the claim was first asserted.")
-    made_precision = models.CharField(max_length=5, choices=Precision.choices, blank=True, help_text=PRECISION_HELP)
-    period_start_on = models.DateField(
-        "period start", null=True, blank=True, help_text="Start of the period the claim covers: 'since August'."
+    made_edtf, made_earliest, made_latest, made_as_worded, made_inferred = reported_date(
+        "made", "When the claim was first asserted."
     )
-    period_start_precision = models.CharField(max_length=5, choices=Precision.choices, blank=True)
-    period_end_on = models.DateField(
-        "period end", null=True, blank=True, help_text="End of the covered period; blank when open-ended."
+    (
+        period_start_edtf,
+        period_start_earliest,
+        period_start_latest,
+        period_start_as_worded,
+        period_start_inferred,
+    ) = reported_date("period start", "Start of the period the claim covers: 'since August' is 2023-08.")
+    period_end_edtf, period_end_earliest, period_end_latest, period_end_as_worded, period_end_inferred = reported_date(
+        "period end", "End of the covered period; blank when open-ended."
     )
-    period_end_precision = models.CharField(max_length=5, choices=Precision.choices, blank=True)
     certainty = models.CharField(
         "claimant's certainty",
         max_length=10,
@@ -498,9 +501,9 @@ class Claim(Publishable, VersionedModel):
     created_at = models.DateTimeField("recorded", auto_now_add=True)
     updated_at = models.DateTimeField("revised", auto_now=True)
 
-    made = PartialDateAccessor("made_on", "made_precision")
-    period_start = PartialDateAccessor("period_start_on", "period_start_precision")
-    period_end = PartialDateAccessor("period_end_on", "period_end_precision")
+    made = ReportedDateAccessor()
+    period_start = ReportedDateAccessor()
+    period_end = ReportedDateAccessor()
 
     objects = ClaimQuerySet.as_manager()
 
@@ -508,7 +511,8 @@ class Claim(Publishable, VersionedModel):
     history_parts = ("attributions", "quantities", "citations", "links_out")
 
     class Meta:
-        ordering = ["-made_on", "slug"]
+        ordering = [F("made_earliest").desc(nulls_last=True), F("made_latest").desc(nulls_last=True), "slug"]
+        indexes = reported_date_indexes("claim", "made", "period_start", "period_end")
         permissions = [("publish_claim", "Can publish or unpublish claims")]
         constraints = [
             models.UniqueConstraint(fields=["slug"], name="claim_slug_unique"),
@@ -527,15 +531,15 @@ class Claim(Publishable, VersionedModel):
             ),
             models.CheckConstraint(condition=Q(state__in=PublicationState.values), name="claim_state_valid"),
             models.CheckConstraint(
-                condition=Q(period_start_on__isnull=True)
-                | Q(period_end_on__isnull=True)
-                | Q(period_start_on__lte=F("period_end_on")),
+                condition=Q(period_start_earliest__isnull=True)
+                | Q(period_end_latest__isnull=True)
+                | Q(period_start_earliest__lte=F("period_end_latest")),
                 name="claim_period_in_order",
                 violation_error_message="The covered period must start before it ends.",
             ),
-            *partial_date_constraints("claim", "made_on", "made_precision"),
-            *partial_date_constraints("claim", "period_start_on", "period_start_precision"),
-            *partial_date_constraints("claim", "period_end_on", "period_end_precision"),
+            *reported_date_rules("claim", "made"),
+            *reported_date_rules("claim", "period_start"),
+            *reported_date_rules("claim", "period_end"),
         ]
 
     def __str__(self):
@@ -548,11 +552,9 @@ class Claim(Publishable, VersionedModel):
         return chain_steps(self.attributions.all())
 
     def clean(self):
-        clean_partial_date(self, "made_on", "made_precision")
-        clean_partial_date(self, "period_start_on", "period_start_precision")
-        clean_partial_date(self, "period_end_on", "period_end_precision")
-        if self.period_start_on and self.period_end_on and self.period_start_on > self.period_end_on:
-            raise ValidationError({"period_end_on": "The covered period must start before it ends."})
+        start, end = self.period_start_earliest, self.period_end_latest
+        if start and end and start > end:
+            raise ValidationError({"period_end_edtf": "The covered period must start before it ends."})
 
 
 def chain_steps(links) -> list[list]:
@@ -570,7 +572,7 @@ class AttributionRole(models.TextChoices):
     ENDORSER = "endorser", "endorser"
 
 
-class Attribution(TrackedModel):
+class Attribution(ReportedDates, TrackedModel):
     """One link in the relay chain by which a claim reached the public.
 
     NIS (originator, closed-door briefing) -> Yoo Sang-bum (relay, told reporters).
@@ -603,10 +605,11 @@ class Attribution(TrackedModel):
     channel = models.CharField(
         max_length=200, blank=True, help_text="How it was passed on: 'closed-door briefing to lawmakers'."
     )
-    date_on = models.DateField("date", null=True, blank=True)
-    date_precision = models.CharField(max_length=5, choices=Precision.choices, blank=True, help_text=PRECISION_HELP)
+    date_edtf, date_earliest, date_latest, date_as_worded, date_inferred = reported_date(
+        "date", "When this link passed it on."
+    )
 
-    date = PartialDateAccessor("date_on", "date_precision")
+    date = ReportedDateAccessor()
 
     history = TrackedHistory()
 
@@ -625,8 +628,9 @@ class Attribution(TrackedModel):
                 name="attribution_position_from_1",
                 violation_error_message="Positions in the chain start at 1.",
             ),
-            *partial_date_constraints("attribution", "date_on", "date_precision"),
+            *reported_date_rules("attribution", "date"),
         ]
+        indexes = reported_date_indexes("attribution", "date")
 
     def __str__(self):
         return f"{self.position}. {self.voice} ({self.get_role_display()})"
@@ -640,9 +644,6 @@ class Attribution(TrackedModel):
         Service)", or the actor's name."""
         return f"{self.speaker} ({self.actor})" if self.speaker else str(self.actor)
 
-    def clean(self):
-        clean_partial_date(self, "date_on", "date_precision")
-
 
 class QuantityComparator(models.TextChoices):
     EXACT = "exact", "exactly"
@@ -655,7 +656,7 @@ class QuantityComparator(models.TextChoices):
     UNSPECIFIED = "unspecified", "an unspecified number of"
 
 
-class Quantity(TrackedModel):
+class Quantity(ReportedDates, TrackedModel):
     """A figure as the claimant worded it: "more than a million artillery shells" is
     comparator 'more than', low 1,000,000, item 'artillery shells', never a bare number."""
 
@@ -680,10 +681,11 @@ class Quantity(TrackedModel):
         max_length=300, help_text="What is counted: 'containers of military equipment and munitions'."
     )
     materiel = models.ForeignKey(Materiel, on_delete=models.PROTECT, null=True, blank=True, related_name="quantities")
-    as_of_on = models.DateField("as of", null=True, blank=True)
-    as_of_precision = models.CharField(max_length=5, choices=Precision.choices, blank=True, help_text=PRECISION_HELP)
+    as_of_edtf, as_of_earliest, as_of_latest, as_of_as_worded, as_of_inferred = reported_date(
+        "as of", "The date the figure stands at, when the source gives one."
+    )
 
-    as_of = PartialDateAccessor("as_of_on", "as_of_precision")
+    as_of = ReportedDateAccessor()
 
     history = TrackedHistory()
 
@@ -710,8 +712,9 @@ class Quantity(TrackedModel):
                 violation_error_message="This comparator takes one figure, in 'low'.",
             ),
             models.CheckConstraint(condition=Q(low__isnull=True) | Q(low__gte=0), name="quantity_low_not_negative"),
-            *partial_date_constraints("quantity", "as_of_on", "as_of_precision"),
+            *reported_date_rules("quantity", "as_of"),
         ]
+        indexes = reported_date_indexes("quantity", "as_of")
 
     def __str__(self):
         return self.as_worded or self.describe()
@@ -734,7 +737,6 @@ class Quantity(TrackedModel):
         return f"{prefix}{number(self.low)} {what}" if self.low is not None else what
 
     def clean(self):
-        clean_partial_date(self, "as_of_on", "as_of_precision")
         if self.comparator == self.Comparator.UNSPECIFIED:
             errors = {
                 f: "An unspecified quantity has no numbers." for f in ("low", "high") if getattr(self, f) is not None
@@ -829,14 +831,15 @@ class DenialKind(models.TextChoices):
     COUNTER_CLAIM = "counter_claim", "counter-claim"
 
 
-class Denial(Publishable, VersionedModel):
+class Denial(ReportedDates, Publishable, VersionedModel):
     Kind = DenialKind
 
     slug = models.SlugField(max_length=150)
     statement = models.TextField(help_text="One sentence: what was denied, and by whom, as reported.")
     deniers = models.ManyToManyField(Actor, related_name="denials", help_text="Who denied.")
-    made_on = models.DateField("made", null=True, blank=True)
-    made_precision = models.CharField(max_length=5, choices=Precision.choices, blank=True, help_text=PRECISION_HELP)
+    made_edtf, made_earliest, made_latest, made_as_worded, made_inferred = reported_date(
+        "made", "When it was denied; an ongoing denial is open-ended: 'denied since last year' is 2022/.. ."
+    )
     kind = models.CharField(
         max_length=15,
         choices=Kind.choices,
@@ -857,7 +860,7 @@ class Denial(Publishable, VersionedModel):
     created_at = models.DateTimeField("recorded", auto_now_add=True)
     updated_at = models.DateTimeField("revised", auto_now=True)
 
-    made = PartialDateAccessor("made_on", "made_precision")
+    made = ReportedDateAccessor()
 
     objects = DenialQuerySet.as_manager()
 
@@ -865,13 +868,14 @@ class Denial(Publishable, VersionedModel):
     history_parts = ("citations",)
 
     class Meta:
-        ordering = ["-made_on", "slug"]
+        ordering = [F("made_earliest").desc(nulls_last=True), F("made_latest").desc(nulls_last=True), "slug"]
+        indexes = reported_date_indexes("denial", "made")
         permissions = [("publish_denial", "Can publish or unpublish denials")]
         constraints = [
             models.UniqueConstraint(fields=["slug"], name="denial_slug_unique"),
             models.CheckConstraint(condition=Q(kind__in=DenialKind.values), name="denial_kind_valid"),
             models.CheckConstraint(condition=Q(state__in=PublicationState.values), name="denial_state_valid"),
-            *partial_date_constraints("denial", "made_on", "made_precision"),
+            *reported_date_rules("denial", "made"),
         ]
 
     def __str__(self):
@@ -879,9 +883,6 @@ class Denial(Publishable, VersionedModel):
 
     def get_absolute_url(self):
         return reverse("web:denial_detail", args=[self.slug])
-
-    def clean(self):
-        clean_partial_date(self, "made_on", "made_precision")
 
 
 class DenialCitation(Citation):

@@ -234,7 +234,7 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "ENUM_NAME_OVERRIDES": {
-        "PrecisionEnum": "sources.partial_dates.Precision",
+        "PrecisionEnum": "sources.date_fields.Precision",
         "SourceKindEnum": "sources.models.SourceKind",
         "ActorKindEnum": "claims.models.ActorKind",
         "DenialKindEnum": "claims.models.DenialKind",

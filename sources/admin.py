@@ -15,8 +15,8 @@ from operations.django_fixes import TabularInline
 from sources.models import Derivation, Outlet, Reliability, Source
 
 
-def partial_date(value) -> str:
-    """A PartialDate as readers see it ('August 2023'), or the admin's empty marker."""
+def date_in_words(value) -> str:
+    """A ReportedDate as readers see it ('about August 2023'), or the admin's empty marker."""
     return str(value) if value else "-"
 
 
@@ -71,13 +71,13 @@ class SourceAdmin(HistoryAdminMixin):
     list_filter = ["kind", "outlet__kind", "outlet__reliability", "reliability_override", "language"]
     list_select_related = ["outlet"]
     search_fields = ["title", "slug", "url", "authors", "outlet__name", "outlet__domain"]
-    date_hierarchy = "published_on"
+    date_hierarchy = "published_earliest"
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["outlet"]
     readonly_fields = ["outlet_reliability", "effective_reliability", "text_sha256", "derived_copies"]
     fieldsets = [
         (None, {"fields": ["outlet", "title", "slug", "kind", "url", "archive_url", "authors", "language"]}),
-        ("Dates", {"fields": [("published_on", "published_precision"), "retrieved_at"]}),
+        ("Dates", {"fields": [("published_edtf", "published_as_worded", "published_inferred"), "retrieved_at"]}),
         ("Reliability", {"fields": ["reliability_override", ("outlet_reliability", "effective_reliability")]}),
         ("Text", {"fields": ["text", "text_sha256"]}),
         ("Notes", {"fields": ["notes"]}),
@@ -89,9 +89,9 @@ class SourceAdmin(HistoryAdminMixin):
         effective = Coalesce(NullIf("reliability_override", Value("")), "outlet__reliability")
         return super().get_queryset(request).annotate(effective_grade=effective)
 
-    @admin.display(description="published", ordering="published_on")
+    @admin.display(description="published", ordering="published_earliest")
     def published_display(self, obj):
-        return partial_date(obj.published)
+        return date_in_words(obj.published)
 
     @admin.display(description="outlet's grade", ordering="outlet__reliability")
     def outlet_reliability(self, obj):

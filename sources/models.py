@@ -13,12 +13,12 @@ from django.db.models.lookups import Exact
 from django.urls import reverse
 
 from history.tracking import TrackedHistory, TrackedModel, VersionedModel
-from sources.partial_dates import (
-    PRECISION_HELP,
-    PartialDateAccessor,
-    Precision,
-    clean_partial_date,
-    partial_date_constraints,
+from sources.date_fields import (
+    ReportedDateAccessor,
+    ReportedDates,
+    reported_date,
+    reported_date_indexes,
+    reported_date_rules,
 )
 
 country_code = RegexValidator(r"^[A-Z]{2}$", "Use an ISO 3166-1 alpha-2 code in capitals, such as KR or RU.")
@@ -184,7 +184,7 @@ class SourceQuerySet(models.QuerySet):
         )
 
 
-class Source(VersionedModel):
+class Source(ReportedDates, VersionedModel):
     Kind = SourceKind
 
     outlet = models.ForeignKey(Outlet, on_delete=models.PROTECT, related_name="sources")
@@ -203,9 +203,8 @@ class Source(VersionedModel):
     language = models.CharField(
         max_length=35, default="en", help_text="BCP 47 language tag of the document: en, ko, ru, zh-Hant."
     )
-    published_on = models.DateField("published", null=True, blank=True, help_text="The date the document itself gives.")
-    published_precision = models.CharField(
-        max_length=5, choices=Precision.choices, blank=True, help_text=PRECISION_HELP
+    published_edtf, published_earliest, published_latest, published_as_worded, published_inferred = reported_date(
+        "published", "The date the document itself gives, with its time when it shows one (2023-10-26T14:30:00+09:00)."
     )
     retrieved_at = models.DateTimeField(null=True, blank=True, help_text="When an analyst last read the document.")
     archive_url = models.CharField(
@@ -225,7 +224,7 @@ class Source(VersionedModel):
     )
     notes = models.TextField(blank=True)
 
-    published = PartialDateAccessor("published_on", "published_precision")
+    published = ReportedDateAccessor()
 
     objects = SourceQuerySet.as_manager()
 
@@ -233,7 +232,8 @@ class Source(VersionedModel):
     history_parts = ("derivations",)
 
     class Meta:
-        ordering = ["-published_on", "title"]
+        ordering = [F("published_earliest").desc(nulls_last=True), "title"]
+        indexes = reported_date_indexes("source", "published")
         constraints = [
             models.UniqueConstraint(fields=["slug"], name="source_slug_unique"),
             models.UniqueConstraint(
@@ -254,7 +254,7 @@ class Source(VersionedModel):
                 condition=(Q(text="") & Q(text_sha256="")) | Q(Exact(Length("text_sha256"), 64)),
                 name="source_text_hash_present",
             ),
-            *partial_date_constraints("source", "published_on", "published_precision"),
+            *reported_date_rules("source", "published"),
         ]
 
     def __str__(self):
@@ -278,7 +278,6 @@ class Source(VersionedModel):
 
     def clean(self):
         self._derive_fields()
-        clean_partial_date(self, "published_on", "published_precision")
 
     def _derive_fields(self):
         self.url = normalize_url(self.url)

@@ -2,20 +2,18 @@
 
 Sources date things at every precision and with every hedge: "on 26 October", "in
 August", "about June 2022", "in 2023, perhaps", "between 19 and 25 October", "on or
-before 25 October", "since 2022", "last Friday". A PartialDate (sources/partial_dates.py)
-holds only the first few. The Extended Date/Time Format (EDTF: ISO 8601-2, as profiled
-by the Library of Congress) writes all of them as short, standard text: 2023-10-26,
-2023-08, 2022-06~, 2023?, 2023-10-19/2023-10-25, [..2023-10-25], 2022/.. . So a reported
-date is to be stored as its EDTF text, beside its earliest and latest day (indexed, for
-sorting and range queries; NULL where the period is open), the words as the source
-worded them, and whether an analyst inferred it from relative wording.
+before 25 October", "since 2022", "last Friday". The Extended Date/Time Format (EDTF:
+ISO 8601-2, as profiled by the Library of Congress) writes all of them as short,
+standard text: 2023-10-26, 2023-08, 2022-06~, 2023?, 2023-10-19/2023-10-25,
+[..2023-10-25], 2022/.. . A reported date is stored as its EDTF text beside its earliest
+and latest day, the words as the source worded them, and whether an analyst inferred it
+from relative wording (sources/date_fields.py).
 
-This module is the pure-Python foundation of that, with no models:
+This module reads the text, with no models:
 
 - parse(text): the edtf package's object, or a ValidationError an analyst can act on;
 - bounds(text): the earliest and latest day, None for an open or unknown end;
 - in_words(text): plain English for readers ("19–25 October 2023");
-- from_partial(date, precision): the EDTF for a (date, precision) pair stored today;
 - relative(phrase, reference=...): the date an analyst works out from "last Friday",
   "earlier this month" and the like against the source's own date, or None.
 """
@@ -28,8 +26,6 @@ from dataclasses import dataclass
 import edtf
 from django.core.exceptions import ValidationError
 from edtf.parser.parser_classes import PRECISION_DAY, PRECISION_MONTH, PRECISION_YEAR
-
-from sources.partial_dates import PartialDate, Precision, truncate
 
 EXAMPLES = (
     "2023-10-26 (a day), 2023-08 (a month), 2023 (a year), 2022-06~ (about June 2022), "
@@ -85,21 +81,20 @@ def _invalid(text: str, reason: str) -> ValidationError:
 def bounds(text: str) -> tuple[dt.date | None, dt.date | None]:
     """The earliest and latest day `text` allows, None for an open (..) or unknown end.
 
-    Approximate (~), uncertain (?) and both (%) dates are widened by the edtf package's
-    lower_fuzzy()/upper_fuzzy(), with its default settings. The package pads every
-    component the date gives, by one unit each, doubled for %, counted from the first
-    and from the last day with calendar arithmetic:
+    Approximate (~), uncertain (?) and both (%) dates are widened by one unit of their
+    own precision on each side, two for %:
 
-    - 2023?      (year)   ±1 year                   -> 1 Jan 2022 .. 31 Dec 2024
-    - 2022-06~   (month)  ±1 year and 1 month       -> 1 May 2021 .. 30 Jul 2023
-    - 2023-08%   (month)  ±2 years and 2 months     -> 1 Jun 2021 .. 31 Oct 2025
-    - 2023-10-26~ (day)   ±1 year, 1 month and 1 day -> 25 Sep 2022 .. 27 Nov 2024
+    - 2023?        (year)   -> 1 Jan 2022 .. 31 Dec 2024
+    - 2022-06~     (month)  -> 1 May 2022 .. 31 Jul 2022
+    - 2023-08%     (month)  -> 1 Jun 2023 .. 31 Oct 2023
+    - 2023-10-26~  (day)    -> 25 Oct 2023 .. 27 Oct 2023
 
-    so "about" is wide, and padding from 30 June ends on 30 July, not 31. (2023-10-XX~
-    gets a month and a day but no year: the package pads its classes differently. A
-    settings.EDTF dict would change all this; the project sets none.) Unspecified
-    digits (X) are not fuzz: 2023-10-2X is 20 to 29 October. An unknown end
-    (2023-10-19/) is None here, where the package would guess ten years.
+    The edtf package's own lower_fuzzy()/upper_fuzzy() pad every component the date
+    gives (2022-06~ by a year and a month: May 2021 to July 2023), which would draw
+    "about June 2022" on a timeline as three years; its settings cannot scale the
+    padding to the precision, so we do. Unspecified digits (X) are not fuzz: 2023-10-2X
+    is 20 to 29 October. An unknown end (2023-10-19/) is None here, where the package
+    would guess ten years.
     """
     return _bounds(parse(text))
 
@@ -115,9 +110,33 @@ def _bounds(node, *, strict=False) -> tuple[dt.date | None, dt.date | None]:
     if isinstance(node, edtf.PartialUnspecified):
         # The package reads 2023-10-2X by int("2X") and fails, so count the days here.
         return _first_day(node, latest=False), _first_day(node, latest=True)
-    if strict:
-        return _day(node.lower_strict()), _day(node.upper_strict())
-    return _day(node.lower_fuzzy()), _day(node.upper_fuzzy())
+    earliest, latest = _day(node.lower_strict()), _day(node.upper_strict())
+    if strict or getattr(node, "ua", None) is None:
+        return earliest, latest
+    return _widened(earliest, latest, _precision(node), 2 if str(node.ua) == "%" else 1)
+
+
+def _precision(node) -> str:
+    inner = getattr(node, "date", node)
+    if isinstance(inner, edtf.Season):
+        return "season"
+    return inner.precision if inner.precision in (PRECISION_DAY, PRECISION_MONTH) else PRECISION_YEAR
+
+
+def _widened(earliest: dt.date, latest: dt.date, precision: str, units: int) -> tuple[dt.date, dt.date]:
+    """`units` of the date's own precision added on each side (a season counts 3 months)."""
+    if precision == PRECISION_DAY:
+        step = dt.timedelta(days=units)
+        return earliest - step, latest + step
+    months = {PRECISION_MONTH: 1, "season": 3, PRECISION_YEAR: 12}[precision] * units
+    first = _add_months(earliest, -months)
+    last_month = _add_months(latest.replace(day=1), months)
+    return first, last_month.replace(day=calendar.monthrange(last_month.year, last_month.month)[1])
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    year, month = divmod(day.year * 12 + day.month - 1 + months, 12)
+    return dt.date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
 
 
 def _day(value) -> dt.date | None:
@@ -252,22 +271,6 @@ _RENDERERS = {
 }
 
 
-# --- From today's dates -------------------------------------------------------------
-
-
-def from_partial(on: dt.date | None, precision: str) -> str:
-    """The EDTF text for a (date, precision) pair as stored today: "" for no date.
-
-    A month or year precision date is read as its whole period, whatever its day, so
-    bounds(from_partial(d, p)) is the first and last day of that period.
-    """
-    if on is None:
-        return ""
-    if precision not in Precision.values:
-        raise ValueError(f"{precision!r} is not a precision: use day, month or year.")
-    return PartialDate(truncate(on, precision), precision).isoformat()
-
-
 # --- Relative wording ---------------------------------------------------------------
 
 
@@ -295,8 +298,7 @@ def relative(phrase: str, *, reference: dt.date) -> Inferred | None:
       that had begun by the reference day; "August" is the whole month; a year may
       follow ("late August 2022").
     - "early/mid/late 2022": January–April, May–August, September–December: the same
-      thirds as for months, as intervals, not as "2022-06~", whose package fuzz spans
-      three years (see bounds()).
+      thirds as for months, as intervals: a bounded third, not "about June".
     - "by October": on or before the end of that month: [..2023-10].
     - "since <any of these>": from its first day, open: "since last year" is 2022/.. .
     """

@@ -76,8 +76,7 @@ def make_multilingual():
         authors=f"김형진\n{RUSSIAN}",
         language="ko",
         url="https://example.kr/기사/1",
-        published_on=dt.date(2023, 8, 1),
-        published_precision="month",
+        published="2023-08",
         retrieved_at=dt.datetime(2024, 2, 1, tzinfo=dt.UTC),
     )
     make_claim_citation(
@@ -95,7 +94,7 @@ def build_world(n: int):
     actor = make_actor()
     claims = []
     for i in range(n):
-        claim = make_claim(made_on=dt.date(2023, 1, 1) + dt.timedelta(days=i))
+        claim = make_claim(made=dt.date(2023, 1, 1) + dt.timedelta(days=i))
         claim.topics.add(topic)
         claim.subjects.add(actor)
         make_attribution(claim=claim, actor=actor)

@@ -1,7 +1,6 @@
 """Small builders for test data: each makes a valid row with sensible defaults,
 and any field can be overridden. Unique fields get a counter suffix."""
 
-import datetime as dt
 import itertools
 
 from django.contrib.auth.models import Group
@@ -49,8 +48,7 @@ def make_source(**fields) -> Source:
         "slug": f"source-{n}",
         "kind": "article",
         "url": f"https://example.org/story-{n}",
-        "published_on": dt.date(2023, 11, 1),
-        "published_precision": "day",
+        "published": "2023-11-01",
         **fields,
     }
     return Source.objects.create(**fields)
@@ -87,8 +85,7 @@ def make_claim(**fields) -> Claim:
     fields = {
         "slug": f"claim-{n}",
         "proposition": f"Claim number {n} was made.",
-        "made_on": dt.date(2023, 11, 1),
-        "made_precision": "day",
+        "made": "2023-11-01",
         "state": PublicationState.PUBLISHED,
         **fields,
     }
@@ -127,8 +124,7 @@ def make_denial(*, claims=(), deniers=(), **fields) -> Denial:
         "slug": f"denial-{n}",
         "statement": f"Denial number {n}.",
         "kind": "dismissal",
-        "made_on": dt.date(2023, 11, 2),
-        "made_precision": "day",
+        "made": "2023-11-02",
         "state": PublicationState.PUBLISHED,
         **fields,
     }

@@ -74,8 +74,7 @@ def make_story() -> Claim:
         proposition="NIS believes North Korea shipped more than a million artillery shells to Russia.",
         certainty="probable",
         hedge="believes",
-        period_start_on=dt.date(2023, 8, 1),
-        period_start_precision="month",
+        period_start="2023-08",
     )
     claim.subjects.set([north_korea])
     claim.topics.set([make_topic(name="North Korean munitions for Russia")])
@@ -569,3 +568,50 @@ def test_every_changelist_stays_within_the_query_bound(analyst_client, django_as
         response = analyst_client.get(admin_url(model, "changelist"))
 
     assert response.status_code == 200
+
+
+# Reported dates in the admin: EDTF text, its words, the inferred box
+
+
+@pytest.mark.django_db
+def test_an_edtf_date_typed_in_the_admin_is_saved_with_its_bounds_and_words(analyst_client):
+    claim = make_claim()
+    data = change_page_data(get_change_page(analyst_client, claim))
+    data |= {"made_edtf": "2022-06~", "made_as_worded": "since mid-2022", "change_reason": "Dated as worded."}
+
+    response = analyst_client.post(admin_url(Claim, "change", claim.pk), data)
+
+    assert response.status_code == 302, form_errors(response)
+    claim.refresh_from_db()
+    assert (claim.made_edtf, claim.made_earliest, claim.made_latest) == (
+        "2022-06~",
+        dt.date(2022, 5, 1),
+        dt.date(2022, 7, 31),
+    )
+    assert str(claim.made) == "about June 2022"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("values", "error"),
+    [
+        ({"made_edtf": "mid-2022"}, "'mid-2022' is not an EDTF date"),
+        ({"made_edtf": "", "made_inferred": "on"}, "Give the date (EDTF) you inferred"),
+        (
+            {"period_start_edtf": "2023-09", "period_end_edtf": "2023-08"},
+            "The covered period must start before it ends.",
+        ),
+        ({"attributions-0-date_edtf": "last Friday"}, "'last Friday' is not an EDTF date"),
+    ],
+    ids=["not-edtf", "inferred-without-date", "period-out-of-order", "chain-step"],
+)
+def test_a_bad_date_in_the_admin_is_a_form_error_and_changes_nothing(analyst_client, values, error):
+    claim = make_story()
+    data = change_page_data(get_change_page(analyst_client, claim)) | values | {"change_reason": "Try."}
+
+    response = analyst_client.post(admin_url(Claim, "change", claim.pk), data)
+
+    assert response.status_code == 200
+    assert any(message.startswith(error) for message in form_errors(response)), form_errors(response)
+    claim.refresh_from_db()
+    assert claim.made_edtf == "2023-11-01"

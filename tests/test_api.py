@@ -14,7 +14,7 @@ from openapi_spec_validator import validate
 
 from claims.models import PublicationState
 from tests.export_world import KOREAN, MILLION, RUSSIAN, TOPIC, build_world, make_multilingual
-from tests.factories import make_claim, make_denial
+from tests.factories import make_claim, make_claim_citation, make_denial, make_source
 
 pytestmark = pytest.mark.django_db
 
@@ -157,6 +157,53 @@ def test_korean_and_russian_names_survive_the_api(client):
     assert actor["name"] == RUSSIAN
     assert source["authors"] == ["김형진", RUSSIAN] and source["published"] == "2023-08"
     assert source["published_precision"] == "month"
+
+
+def test_reported_dates_are_served_as_edtf_with_their_days_words_and_inference(client, schema):
+    claim = make_claim(made="[..2023-10-25]", made_as_worded="had earlier said", made_inferred=True)
+    claim.period_start = "2022/.."
+    claim.save()
+    make_claim_citation(claim=claim, source=make_source(slug="about-june", published="2022-06~"))
+
+    api_claim = get_json(client, f"/api/claims/{claim.slug}/")
+    api_source = get_json(client, "/api/sources/about-june/")
+
+    paths = schema["paths"]
+    for data, path in ((api_claim, "/api/claims/{slug}/"), (api_source, "/api/sources/{slug}/")):
+        body = paths[path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+        _validator(schema, body).validate(data)
+    made = {key: value for key, value in api_claim.items() if key.startswith("made")}
+    assert made == {
+        "made": "[..2023-10-25]",
+        "made_precision": None,
+        "made_earliest": None,
+        "made_latest": "2023-10-25",
+        "made_as_worded": "had earlier said",
+        "made_inferred": True,
+    }
+    assert (api_claim["period_start"], api_claim["period_start_earliest"]) == ("2022/..", "2022-01-01")
+    assert api_claim["period_start_latest"] is None and api_claim["period_end"] is None
+    published = {key: value for key, value in api_source.items() if key.startswith("published")}
+    assert published == {
+        "published": "2022-06~",
+        "published_precision": None,
+        "published_earliest": "2022-05-01",
+        "published_latest": "2022-07-31",
+        "published_as_worded": "",
+        "published_inferred": False,
+    }
+    cited = api_claim["citations"][0]["source"]
+    assert {key: value for key, value in cited.items() if key.startswith("published")} == published
+
+
+def test_the_schema_describes_dates_as_edtf(schema):
+    claim = schema["components"]["schemas"]["Claim"]["properties"]
+
+    assert "EDTF" in claim["made"]["description"] and "2022-06~" in claim["made"]["description"]
+    assert (claim["made_earliest"]["format"], claim["made_earliest"]["nullable"]) == ("date", True)
+    assert claim["made_inferred"]["type"] == "boolean"
+    source = schema["components"]["schemas"]["Source"]["properties"]
+    assert set(source) >= {f"published_{part}" for part in ("precision", "earliest", "latest", "as_worded", "inferred")}
 
 
 @pytest.mark.parametrize(

@@ -451,34 +451,25 @@ def test_claim_credibility_1_to_6_or_none_is_accepted(credibility):
 @covers("claim_period_in_order")
 def test_claim_period_ending_before_it_starts_is_rejected_by_database():
     with violates("claim_period_in_order"):
-        make_claim(
-            period_start_on=dt.date(2023, 9, 1),
-            period_start_precision="month",
-            period_end_on=dt.date(2023, 8, 1),
-            period_end_precision="month",
-        )
+        make_claim(period_start="2023-09", period_end="2023-08")
 
 
 @covers("claim_period_in_order")
 @pytest.mark.parametrize(
     ("start", "end"),
     [
-        (dt.date(2023, 8, 1), dt.date(2023, 8, 1)),
-        (dt.date(2023, 8, 1), dt.date(2023, 11, 1)),
-        (dt.date(2023, 8, 1), None),
-        (None, dt.date(2023, 11, 1)),
+        ("2023-08-01", "2023-08-01"),
+        ("2023-08-01", "2023-11-01"),
+        ("2023-08-01", ""),
+        ("", "2023-11-01"),
+        ("2023-09~", "2023-08"),  # about September may have begun in August
     ],
-    ids=["one-day", "in-order", "open-ended", "end-only"],
+    ids=["one-day", "in-order", "open-ended", "end-only", "overlapping-approximate"],
 )
 def test_claim_period_in_order_or_open_is_accepted(start, end):
-    claim = make_claim(
-        period_start_on=start,
-        period_start_precision="day" if start else "",
-        period_end_on=end,
-        period_end_precision="day" if end else "",
-    )
+    claim = make_claim(period_start=start, period_end=end)
     claim.refresh_from_db()
-    assert (claim.period_start_on, claim.period_end_on) == (start, end)
+    assert (claim.period_start_edtf, claim.period_end_edtf) == (start, end)
 
 
 @covers("attribution_position_from_1")
@@ -538,66 +529,67 @@ def test_consistent_quantity_is_accepted(comparator, low, high):
     assert (quantity.comparator, quantity.low, quantity.high) == (comparator, low, high)
 
 
-# --- dates with a precision ----------------------------------------------------------
+# --- reported dates (EDTF text with its earliest and latest day) ----------------------
 
-PARTIAL_DATES = [
-    ("source", make_source, "published_on", "published_precision"),
-    ("claim", make_claim, "made_on", "made_precision"),
-    ("claim", make_claim, "period_start_on", "period_start_precision"),
-    ("claim", make_claim, "period_end_on", "period_end_precision"),
-    ("attribution", make_attribution, "date_on", "date_precision"),
-    ("quantity", make_quantity, "as_of_on", "as_of_precision"),
-    ("denial", make_denial, "made_on", "made_precision"),
+REPORTED_DATES = [
+    ("source", make_source, "published"),
+    ("claim", make_claim, "made"),
+    ("claim", make_claim, "period_start"),
+    ("claim", make_claim, "period_end"),
+    ("attribution", make_attribution, "date"),
+    ("quantity", make_quantity, "as_of"),
+    ("denial", make_denial, "made"),
 ]
-PARTIAL_DATE_IDS = [f"{prefix}.{d}" for prefix, _, d, _ in PARTIAL_DATES]
-for _prefix, _, _d, _ in PARTIAL_DATES:
-    covers(*(f"{_prefix}_{_d}_{rule}" for rule in ("precision_given", "month_starts_on_1st", "year_starts_on_1_jan")))
+REPORTED_DATE_IDS = [f"{prefix}.{name}" for prefix, _, name in REPORTED_DATES]
+for _prefix, _, _name in REPORTED_DATES:
+    covers(f"{_prefix}_{_name}_days_in_order", f"{_prefix}_{_name}_bounds_need_a_date")
 
 
-@pytest.mark.parametrize(("prefix", "make", "d", "p"), PARTIAL_DATES, ids=PARTIAL_DATE_IDS)
-def test_date_without_precision_is_rejected_by_database(prefix, make, d, p):
+@pytest.mark.parametrize(("prefix", "make", "name"), REPORTED_DATES, ids=REPORTED_DATE_IDS)
+def test_a_date_ending_before_it_begins_is_rejected_by_database(prefix, make, name):
     obj = make()
-    with violates(f"{prefix}_{d}_precision_given"):
-        update(obj, **{d: dt.date(2023, 11, 2), p: ""})
+    with violates(f"{prefix}_{name}_days_in_order"):
+        update(
+            obj,
+            **{
+                f"{name}_edtf": "2023-11",
+                f"{name}_earliest": dt.date(2023, 11, 2),
+                f"{name}_latest": dt.date(2023, 11, 1),
+            },
+        )
 
 
-@pytest.mark.parametrize(("prefix", "make", "d", "p"), PARTIAL_DATES, ids=PARTIAL_DATE_IDS)
-def test_precision_without_date_is_rejected_by_database(prefix, make, d, p):
+@pytest.mark.parametrize(("prefix", "make", "name"), REPORTED_DATES, ids=REPORTED_DATE_IDS)
+@pytest.mark.parametrize(
+    "values",
+    [{"earliest": dt.date(2023, 11, 1)}, {"latest": dt.date(2023, 11, 1)}, {"inferred": True}],
+    ids=["earliest", "latest", "inferred"],
+)
+def test_bounds_or_inferred_without_a_date_are_rejected_by_database(prefix, make, name, values):
     obj = make()
-    with violates(f"{prefix}_{d}_precision_given"):
-        update(obj, **{d: None, p: "day"})
+    with violates(f"{prefix}_{name}_bounds_need_a_date"):
+        cleared = {f"{name}_edtf": "", f"{name}_earliest": None, f"{name}_latest": None}
+        update(obj, **(cleared | {f"{name}_{part}": value for part, value in values.items()}))
 
 
-@pytest.mark.parametrize(("prefix", "make", "d", "p"), PARTIAL_DATES, ids=PARTIAL_DATE_IDS)
-def test_date_with_unknown_precision_is_rejected_by_database(prefix, make, d, p):
+@pytest.mark.parametrize(("prefix", "make", "name"), REPORTED_DATES, ids=REPORTED_DATE_IDS)
+def test_dates_of_every_shape_and_no_date_are_accepted(prefix, make, name):
     obj = make()
-    with violates(f"{prefix}_{d}_precision_given"):
-        update(obj, **{d: dt.date(2023, 11, 1), p: "week"})
+    day, month_end = dt.date(2023, 8, 1), dt.date(2023, 8, 31)
 
+    def date(text, earliest, latest, inferred=False):
+        return {
+            f"{name}_edtf": text,
+            f"{name}_earliest": earliest,
+            f"{name}_latest": latest,
+            f"{name}_inferred": inferred,
+        }
 
-@pytest.mark.parametrize(("prefix", "make", "d", "p"), PARTIAL_DATES, ids=PARTIAL_DATE_IDS)
-def test_month_precision_date_not_on_the_1st_is_rejected_by_database(prefix, make, d, p):
-    obj = make()
-    with violates(f"{prefix}_{d}_month_starts_on_1st"):
-        update(obj, **{d: dt.date(2023, 8, 5), p: "month"})
-
-
-@pytest.mark.parametrize(("prefix", "make", "d", "p"), PARTIAL_DATES, ids=PARTIAL_DATE_IDS)
-@pytest.mark.parametrize("date", [dt.date(2023, 3, 1), dt.date(2023, 1, 5), dt.date(2023, 12, 31)])
-def test_year_precision_date_not_on_1_january_is_rejected_by_database(prefix, make, d, p, date):
-    obj = make()
-    with violates(f"{prefix}_{d}_year_starts_on_1_jan"):
-        update(obj, **{d: date, p: "year"})
-
-
-@pytest.mark.parametrize(("prefix", "make", "d", "p"), PARTIAL_DATES, ids=PARTIAL_DATE_IDS)
-def test_well_formed_dates_of_every_precision_and_no_date_are_accepted(prefix, make, d, p):
-    obj = make()
-    accepted(obj, **{d: dt.date(2023, 8, 1), p: "month"})
-    accepted(obj, **{d: dt.date(2023, 1, 1), p: "year"})
-    accepted(obj, **{d: dt.date(2023, 11, 2), p: "day"})
-    accepted(obj, **{d: dt.date(2024, 2, 29), p: "day"})
-    accepted(obj, **{d: None, p: ""})
+    accepted(obj, **date("2023-08", day, month_end))
+    accepted(obj, **date("2023-08-01", day, day, inferred=True))
+    accepted(obj, **date("2023-08/..", day, None))
+    accepted(obj, **date("[..2023-08]", None, month_end))
+    accepted(obj, **date("", None, None))
 
 
 # --- the meta-tests ------------------------------------------------------------------

@@ -11,6 +11,7 @@ from django.db import transaction
 
 from claims.models import Actor, ActorAlias, Attribution, Claim, ClaimCitation, Denial, DenialCitation
 from sources.models import Derivation, Outlet, Source
+from sources.reported_dates import relative
 
 DEMO = Path(settings.BASE_DIR) / "claims" / "data" / "seed_story.yaml"
 SEEDS = Path(settings.BASE_DIR).parent / "shared" / "seeds"
@@ -85,7 +86,7 @@ DENIALS = {
     "nk-russia-deny-arms-transfers": (
         "dismissal",
         {"north-korea", "russia"},
-        None,
+        "on or before 1 November 2023",
         {
             "sk-military-nk-likely-supplying-missiles-and-ammunition",
             "sk-military-suspects-nk-sent-missiles-and-weapons",
@@ -101,7 +102,7 @@ DENIALS = {
     "lavrov-denies-russia-received-nk-munitions": (
         "categorical",
         {"sergey-lavrov"},
-        "October 2023",
+        "16–24 October 2023",
         {CONTAINERS, IMAGES},
         {AP, FARM},
     ),
@@ -227,7 +228,9 @@ def test_white_house_containers_are_more_than_1000(demo):
     assert (quantity.as_worded, quantity.comparator, quantity.low) == ("more than 1,000", "more_than", 1000)
     assert quantity.materiel is None, "containers are an item, not materiel"
     assert quantity.describe() == "more than 1,000 containers of military equipment and munitions"
-    assert claim.made is None, "the seeds do not date it ('had earlier said')"
+    # "had earlier said", in a story of 1 November about a statement of 26 October
+    assert (claim.made_edtf, claim.made_as_worded, claim.made_inferred) == ("[..2023-10-25]", "had earlier said", True)
+    assert str(claim.made) == "on or before 25 October 2023"
 
 
 @pytest.mark.django_db
@@ -263,7 +266,11 @@ def test_hedges_and_periods_as_worded(demo):
     likely = Claim.objects.get(slug="sk-military-nk-likely-supplying-missiles-and-ammunition")
     assert (likely.hedge, str(likely.made)) == ("likely", "2 November 2023")
     experts = Claim.objects.get(slug="experts-vostochny-meeting-hinted-satellite-help")
-    assert (experts.hedge, str(experts.made), experts.made.precision) == ("hinted at", "2023", "year")
+    assert (experts.hedge, str(experts.made), experts.made.precision) == (
+        "hinted at",
+        "13 September – 1 November 2023",
+        "",
+    )
 
 
 @pytest.mark.django_db
@@ -284,8 +291,9 @@ def test_farm_copy_republishes_the_ap_story_with_its_misleading_date(demo):
     farm = Source.objects.get(slug=FARM)
     assert farm.outlet.kind == "content_farm"
     assert farm.reliability == "E"
-    assert farm.published.isoformat() == "2025-04-15"
-    assert farm.published.precision == "day"
+    assert farm.published.isoformat() == "2025-04-15T10:34:46"  # as the page shows it, no zone
+    assert farm.published_as_worded == "Date:2025-04-15 10:34:46"
+    assert str(farm.published) == "15 April 2025, 10:34:46"
     assert "misleading" in farm.notes
     derivation = Derivation.objects.get(source=farm)
     assert (derivation.derived_from.slug, derivation.kind) == (AP, "republishes")
@@ -408,3 +416,20 @@ def test_outlets_are_named_and_described_for_readers_not_by_demo_file(demo):
     for outlet in Outlet.objects.all():
         for text in (outlet.name, outlet.notes):
             assert "seed" not in text.lower() and ".txt" not in text, (outlet.slug, text)
+
+
+@pytest.mark.django_db
+def test_every_seed_claim_and_denial_is_dated(demo):
+    """Each is on the timeline: a relative or vague wording gets the bounded date it allows."""
+    assert not Claim.objects.filter(made_edtf="").exists()
+    assert not Denial.objects.filter(made_edtf="").exists()
+    inferred = Claim.objects.filter(made_inferred=True).values_list("slug", flat=True)
+    assert set(inferred) >= {CONTAINERS, IMAGES, "kim-space-reconnaissance-crucial"}
+
+
+@pytest.mark.django_db
+def test_the_briefing_of_wednesday_is_dated_from_the_ap_story_and_marked_inferred(demo):
+    claim = Claim.objects.get(slug=MILLION)
+    briefing = claim.attributions.get(position=1)
+    assert (briefing.date_edtf, briefing.date_as_worded, briefing.date_inferred) == ("2023-11-01", "Wednesday", True)
+    assert relative("Wednesday", reference=Source.objects.get(slug=AP).published.earliest).edtf == "2023-11-01"

@@ -3,7 +3,6 @@ pages, with figures, relay chains, quotes and denials; streamed in a constant nu
 queries; read back with csv and json."""
 
 import csv
-import datetime as dt
 import io
 import json
 from pathlib import Path
@@ -24,7 +23,14 @@ from tests.export_world import (
     build_world,
     make_multilingual,
 )
-from tests.factories import make_claim, make_claim_citation, make_denial, make_source
+from tests.factories import (
+    make_attribution,
+    make_claim,
+    make_claim_citation,
+    make_denial,
+    make_quantity,
+    make_source,
+)
 from web.export.data import CSV_COLUMNS
 
 pytestmark = pytest.mark.django_db
@@ -106,7 +112,16 @@ def test_json_and_ndjson_give_the_same_nested_records(client, export_demo):
     assert ap_citation["source"]["published"] == "2023-11-01"
     denial = next(d for d in record["denials"] if d["slug"] == "nk-russia-deny-arms-transfers")
     assert {a["slug"] for a in denial["deniers"]} == {"north-korea", "russia"}
-    assert denial["made"] is None and len(denial["citations"]) == 3
+    assert len(denial["citations"]) == 3
+    made = {key.removeprefix("made"): value for key, value in denial.items() if key.startswith("made")}
+    assert made == {
+        "": "[..2023-11-01]",
+        "_precision": None,
+        "_earliest": None,
+        "_latest": "2023-11-01",
+        "_as_worded": "have denied",
+        "_inferred": True,
+    }
 
 
 def test_the_list_twins_take_the_pages_filters(client, export_demo):
@@ -142,13 +157,117 @@ def test_only_published_claims_and_denials_are_exported(client):
 
 
 def test_month_precision_travels_as_year_and_month(client):
-    claim = make_claim(made_on=dt.date(2023, 8, 1), made_precision="month")
+    claim = make_claim(made="2023-08")
 
     [row] = read_csv(client, claim.get_absolute_url() + "data.csv")
     [record] = read_json(client, claim.get_absolute_url() + "data.json")
 
     assert (row["made"], row["made_precision"]) == ("2023-08", "month")
     assert (record["made"], record["made_precision"]) == ("2023-08", "month")
+
+
+# EDTF -> precision, earliest and latest day, as the exports give them (None: empty in CSV).
+DATE_FORMS = {
+    "2023-11-01": ("day", "2023-11-01", "2023-11-01"),
+    "2023-08": ("month", "2023-08-01", "2023-08-31"),
+    "2023": ("year", "2023-01-01", "2023-12-31"),
+    "2022-06~": (None, "2022-05-01", "2022-07-31"),
+    "2023-10-19/2023-10-25": (None, "2023-10-19", "2023-10-25"),
+    "2022/..": (None, "2022-01-01", None),
+    "[..2023-10-25]": (None, None, "2023-10-25"),
+}
+
+
+@pytest.mark.parametrize("edtf", DATE_FORMS)
+def test_a_date_travels_as_its_edtf_with_its_days_words_and_inference(client, edtf):
+    precision, earliest, latest = DATE_FORMS[edtf]
+    claim = make_claim(made=edtf, made_as_worded="days before", made_inferred=True, period_start=edtf)
+
+    [row] = read_csv(client, claim.get_absolute_url() + "data.csv")
+    [record] = read_json(client, claim.get_absolute_url() + "data.json")
+
+    expected = {
+        "made": edtf,
+        "made_precision": precision,
+        "made_earliest": earliest,
+        "made_latest": latest,
+        "made_as_worded": "days before",
+        "made_inferred": True,
+    }
+    assert {key: record[key] for key in expected} == expected
+    csv_cells = {key: "" if value is None else value for key, value in expected.items()} | {"made_inferred": "true"}
+    assert {key: row[key] for key in expected} == csv_cells
+    assert (record["period_start"], record["period_start_earliest"]) == (edtf, earliest)
+    assert (row["period_start_as_worded"], row["period_start_inferred"]) == ("", "false")
+    assert (record["period_end"], record["period_end_latest"], record["period_end_inferred"]) == (None, None, False)
+
+
+def test_the_columns_added_with_edtf_dates_come_after_the_older_ones(client):
+    claim = make_claim()
+
+    response = fetch(client, claim.get_absolute_url() + "data.csv")
+    header = next(csv.reader(io.StringIO(body(response).removeprefix("\ufeff"))))
+
+    assert header[: header.index("revised") + 1] == [
+        "slug", "url", "proposition", "made", "made_precision", "period_start", "period_start_precision",
+        "period_end", "period_end_precision", "certainty", "hedge", "status", "likelihood", "confidence",
+        "credibility", "topics", "subjects", "materiel", "relay_chain", "quantities", "citation_count",
+        "citations", "denial_count", "denials", "links", "notes", "version", "recorded", "revised",
+    ]  # fmt: skip
+    assert header[header.index("revised") + 1 :] == [
+        f"{date}_{part}"
+        for date in ("made", "period_start", "period_end")
+        for part in ("earliest", "latest", "as_worded", "inferred")
+    ]
+
+
+def test_dates_in_the_chain_figures_sources_and_denials_carry_the_same_keys(client):
+    claim = make_claim(made="2023-10-26")
+    make_attribution(claim=claim, date="2023-10-2X", date_as_worded="late October")
+    make_quantity(claim=claim, as_worded="more than a million", as_of="2022-06~", as_of_as_worded="around June")
+    source = make_source(published="2023-10-26T14:30:00+09:00", published_as_worded="26.10.2023 14:30")
+    make_claim_citation(claim=claim, source=source)
+    make_denial(claims=[claim], made="2023-10-16/2023-10-24", made_as_worded="days before", made_inferred=True)
+
+    [record] = read_json(client, claim.get_absolute_url() + "data.json")
+    [row] = read_csv(client, claim.get_absolute_url() + "data.csv")
+
+    def date_keys(obj, name):
+        return {key: value for key, value in obj.items() if key == name or key.startswith(f"{name}_")}
+
+    assert date_keys(record["relay_chain"][0], "date") == {
+        "date": "2023-10-2X",
+        "date_precision": None,
+        "date_earliest": "2023-10-20",
+        "date_latest": "2023-10-29",
+        "date_as_worded": "late October",
+        "date_inferred": False,
+    }
+    figure = record["quantities"][0]
+    assert (figure["as_of"], figure["as_of_earliest"], figure["as_of_latest"]) == (
+        "2022-06~",
+        "2022-05-01",
+        "2022-07-31",
+    )
+    assert (figure["as_of_as_worded"], figure["as_worded"]) == ("around June", "more than a million")
+    published = date_keys(record["citations"][0]["source"], "published")
+    assert published == {
+        "published": "2023-10-26T14:30:00+09:00",
+        "published_precision": None,
+        "published_earliest": "2023-10-26",
+        "published_latest": "2023-10-26",
+        "published_as_worded": "26.10.2023 14:30",
+        "published_inferred": False,
+    }
+    denial = record["denials"][0]
+    assert (denial["made"], denial["made_earliest"], denial["made_latest"]) == (
+        "2023-10-16/2023-10-24",
+        "2023-10-16",
+        "2023-10-24",
+    )
+    assert (denial["made_as_worded"], denial["made_inferred"]) == ("days before", True)
+    assert "2023-10-2X" in row["relay_chain"] and "2023-10-16/2023-10-24" in row["denials"]
+    assert "2023-10-26T14:30:00+09:00" in row["citations"]
 
 
 def test_korean_and_russian_names_survive_csv_json_and_ndjson(client):

@@ -50,7 +50,7 @@ def test_exportable_page_announces_every_export_and_each_link_works(client, expo
 
 
 def test_filtered_list_exports_keep_the_filters_but_not_the_page_marker(client, export_demo):
-    url = f"/claims/?topic={TOPIC}&status=reported&after=2023-11-01~5"
+    url = f"/claims/?topic={TOPIC}&status=reported&after=2023-11-01~2023-11-01~5"
 
     links = alternates(client.get(url).content.decode())
     for media_type in MEDIA_TYPES:

@@ -8,6 +8,7 @@ import subprocess
 import pytest
 
 from tests.export_world import AP_TITLE, AP_URL, TOPIC
+from tests.factories import make_claim, make_claim_citation, make_source
 
 pytestmark = [
     pytest.mark.django_db,
@@ -58,3 +59,19 @@ def test_pandoc_reads_the_same_entries_from_bibtex_and_csl_json(client, tmp_path
 
     assert AP_TITLE.split(" says ")[0].replace("spy agency", "Spy Agency") in bib
     assert bib.count('class="csl-entry"') == csl.count('class="csl-entry"') == 3
+
+
+@pytest.mark.parametrize(("name", "export"), [("dates.bib", "sources.bib"), ("dates.json", "sources.csl.json")])
+def test_pandoc_reads_every_form_of_date(client, tmp_path, name, export):
+    claim = make_claim()
+    forms = ["2023-11-01", "2023-08", "2023", "2022-06~", "2023-10-19/2023-10-25", "2022/..", "[..2023-10-25]"]
+    for n, edtf in enumerate(forms):
+        make_claim_citation(claim=claim, source=make_source(slug=f"dated-{n}", title=f"Story {n}", published=edtf))
+
+    text = render_with_pandoc(tmp_path, name, client.get(claim.get_absolute_url() + export).content)
+
+    entries = [line for line in text.splitlines() if line.strip() and line != "References"]
+    assert len(entries) == len(forms), text
+    assert "October 19–25, 2023" in text and "June 2022" in text and "November 1, 2023" in text
+    if export.endswith("json"):
+        assert "on or before 25 October 2023" in text and "since 2022" in text

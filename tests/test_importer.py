@@ -1,6 +1,7 @@
 """The importer: valid files load, a bad record rolls everything back with a precise
 message, and loading the same file twice creates nothing new."""
 
+import datetime as dt
 import textwrap
 
 import pytest
@@ -181,7 +182,7 @@ def test_every_bad_record_is_reported_not_only_the_first():
     errors = failure.value.errors
     assert "outlets[0] (slug 'ap') kind: Value 'blog' is not a valid choice." in errors
     assert any(e.startswith("claims[0] (slug 'million-shells') propositon: unknown field") for e in errors)
-    assert any(e.startswith("claims[1] (slug 'two-months') made: '2023-13' is not a valid date") for e in errors)
+    assert any(e.startswith("claims[1] (slug 'two-months') made: '2023-13' is not an EDTF date") for e in errors)
     assert any(
         e.startswith("denials[0] (slug 'both-deny') answers[0]: no claim with slug 'no-such-claim'") for e in errors
     )
@@ -208,7 +209,19 @@ def test_every_bad_record_is_reported_not_only_the_first():
         ),
         (
             {"slug": "c", "proposition": "p", "made": "last week"},
-            "claims[0] (slug 'c') made: 'last week' is not a date",
+            "claims[0] (slug 'c') made: 'last week' is not an EDTF date",
+        ),
+        (
+            {"slug": "c", "proposition": "p", "made_as_worded": "last week"},
+            "claims[0] (slug 'c') made: give the date (EDTF) that made_as_worded or _inferred describes.",
+        ),
+        (
+            {"slug": "c", "proposition": "p", "made": "2023-10-27", "made_inferred": "yes"},
+            "claims[0] (slug 'c') made_inferred: should be true or false.",
+        ),
+        (
+            {"slug": "c", "proposition": "p", "period_start": "2023-09", "period_end": "2023-08"},
+            "claims[0] (slug 'c') period_end: The covered period must start before it ends.",
         ),
         ({"slug": "bad slug!", "proposition": "p"}, "claims[0] (slug 'bad slug!') slug:"),
         ("just text", "claims[0]: must be a mapping of fields."),
@@ -464,3 +477,26 @@ def test_if_missing_imports_into_a_database_without_the_files_records_only(tmp_p
     assert "not imported, the database already holds" in capsys.readouterr().out
     assert every_row() == before
     assert Claim.objects.get(slug="two-months").proposition == "Edited in the admin."
+
+
+def test_dates_are_read_as_edtf_with_their_words_and_inferred_flag():
+    import_data(
+        {
+            "claims": [
+                {
+                    "slug": "c",
+                    "proposition": "p",
+                    "made": dt.date(2023, 10, 27),  # YAML reads an unquoted day as a date
+                    "made_as_worded": "last Friday",
+                    "made_inferred": True,
+                    "period_start": "2022-06~",
+                    "period_start_as_worded": "since mid-2022",
+                    "period_end": 2023,  # and an unquoted year as a number
+                }
+            ]
+        }
+    )
+    claim = Claim.objects.get()
+    assert (claim.made_edtf, claim.made_as_worded, claim.made_inferred) == ("2023-10-27", "last Friday", True)
+    assert (claim.period_start_edtf, claim.period_start_earliest) == ("2022-06~", dt.date(2022, 5, 1))
+    assert (claim.period_end_edtf, claim.period_end_latest) == ("2023", dt.date(2023, 12, 31))

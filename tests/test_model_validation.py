@@ -8,6 +8,7 @@ import pytest
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
 from claims.models import Actor, ActorAlias, Attribution, Claim, ClaimLink, Denial, Materiel, Quantity, Topic
+from sources.date_fields import ReportedDate
 from sources.models import Derivation, Outlet, Source
 from tests.factories import (
     make_actor,
@@ -94,82 +95,83 @@ def test_unknown_comparator_is_an_error_on_comparator():
     assert "not a valid choice" in errors["comparator"][0]
 
 
-# --- dates with a precision ----------------------------------------------------------
+# --- reported dates -----------------------------------------------------------------
 
 
-def test_month_precision_date_entered_as_5_august_is_stored_as_1_august_and_shown_as_august():
-    c = claim(made_on=dt.date(2023, 8, 5), made_precision="month")
+def test_a_month_is_stored_as_its_edtf_text_with_its_first_and_last_day_and_shown_in_words():
+    c = claim(made_edtf="2023-08")
     c.full_clean()
-    assert c.made_on == dt.date(2023, 8, 1)
+    assert (c.made_earliest, c.made_latest) == (dt.date(2023, 8, 1), dt.date(2023, 8, 31))
     c.save()
     c.refresh_from_db()
-    assert str(c.made) == "August 2023"
+    assert (c.made_edtf, str(c.made)) == ("2023-08", "August 2023")
 
 
-def test_year_precision_date_is_moved_to_1_january_by_full_clean():
-    c = claim(period_start_on=dt.date(2023, 6, 15), period_start_precision="year")
+def test_full_clean_fills_the_bounds_the_constraints_read():
+    c = claim(period_start_edtf="2022-06~")
     c.full_clean()
-    assert c.period_start_on == dt.date(2023, 1, 1)
-    assert str(c.period_start) == "2023"
+    assert (c.period_start_earliest, c.period_start_latest) == (dt.date(2022, 5, 1), dt.date(2022, 7, 31))
 
 
-def test_day_precision_date_is_left_alone_by_full_clean():
-    c = claim(made_on=dt.date(2023, 11, 2), made_precision="day")
-    c.full_clean()
-    assert c.made_on == dt.date(2023, 11, 2)
-
-
-def test_date_without_precision_is_an_error_on_the_precision_field():
-    errors = errors_of(claim(made_on=dt.date(2023, 11, 2), made_precision=""))
-    assert errors == {"made_precision": ["Say how precise the date is: day, month or year."]}
-
-
-def test_precision_without_date_is_an_error_on_the_precision_field():
-    errors = errors_of(claim(made_on=None, made_precision="day"))
-    assert errors == {"made_precision": ["A precision was given without a date."]}
+@pytest.mark.parametrize("text", ["2023-13", "mid-2022", "2023-02-30", "2023-10-25/2023-10-19"])
+def test_text_that_is_not_an_edtf_date_is_an_error_on_its_field(text):
+    errors = errors_of(claim(made_edtf=text))
+    assert list(errors) == ["made_edtf"]
+    assert f"'{text}' is not an EDTF date" in errors["made_edtf"][0]
 
 
 @pytest.mark.parametrize(
-    ("obj", "precision_field"),
+    ("obj", "field"),
     [
-        (
-            lambda: Source(outlet=make_outlet(), title="T", slug="t", published_on=dt.date(2023, 11, 1)),
-            "published_precision",
-        ),
-        (
-            lambda: Attribution(claim=make_claim(), actor=make_actor(), role="relay", date_on=dt.date(2023, 11, 1)),
-            "date_precision",
-        ),
-        (lambda: quantity(comparator="more_than", low=1, as_of_on=dt.date(2023, 11, 1)), "as_of_precision"),
-        (lambda: Denial(slug="d", statement="No.", kind="dismissal", made_on=dt.date(2023, 11, 1)), "made_precision"),
+        (lambda: Source(outlet=make_outlet(), title="T", slug="t", published_edtf="last Friday"), "published_edtf"),
+        (lambda: Attribution(claim=make_claim(), actor=make_actor(), role="relay", date_edtf="2023-8"), "date_edtf"),
+        (lambda: quantity(comparator="more_than", low=1, as_of_edtf="since 2022"), "as_of_edtf"),
+        (lambda: Denial(slug="d", statement="No.", kind="dismissal", made_edtf="01/08/2024"), "made_edtf"),
     ],
     ids=["source", "attribution", "quantity", "denial"],
 )
-def test_every_dated_model_asks_for_the_precision_of_its_date(obj, precision_field):
-    errors = errors_of(obj())
-    assert errors.get(precision_field) == ["Say how precise the date is: day, month or year."]
+def test_every_dated_model_refuses_a_date_that_is_not_edtf(obj, field):
+    assert "is not an EDTF date" in errors_of(obj())[field][0]
+
+
+def test_saving_text_that_is_not_edtf_is_refused_before_the_database():
+    c = claim(made_edtf="mid-2022")
+    with pytest.raises(ValidationError) as excinfo:
+        c.save()
+    assert list(excinfo.value.message_dict) == ["made_edtf"]
+    assert not Claim.objects.filter(slug="new-claim").exists()
+
+
+def test_saving_only_the_text_saves_its_bounds_too():
+    c = make_claim(made="2023-11-01")
+    c.made_edtf = "2023"
+    c.save(update_fields=["made_edtf"])
+    c.refresh_from_db()
+    assert (c.made_earliest, c.made_latest) == (dt.date(2023, 1, 1), dt.date(2023, 12, 31))
+
+
+def test_the_accessor_keeps_the_words_and_the_inferred_flag_of_a_reported_date():
+    c = claim(made=ReportedDate.parse("2023-10-27", as_worded="last Friday", inferred=True))
+    c.made = "2023-10-20"  # corrected: the words and the flag stay
+    assert (c.made_as_worded, c.made_inferred, c.made_earliest) == ("last Friday", True, dt.date(2023, 10, 20))
+    c.made = None
+    assert (c.made_edtf, c.made_as_worded, c.made_inferred, c.made_earliest) == ("", "", False, None)
+
+
+def test_inferred_without_a_date_is_an_error_on_the_inferred_box():
+    assert errors_of(claim(made_inferred=True)) == {
+        "made_inferred": ["Give the date (EDTF) you inferred, or untick 'inferred'."]
+    }
 
 
 def test_period_ending_before_it_starts_is_an_error_on_period_end():
-    c = claim(
-        period_start_on=dt.date(2023, 9, 1),
-        period_start_precision="day",
-        period_end_on=dt.date(2023, 8, 31),
-        period_end_precision="day",
-    )
-    assert errors_of(c) == {"period_end_on": ["The covered period must start before it ends."]}
+    c = claim(period_start="2023-09-01", period_end="2023-08-31")
+    assert errors_of(c) == {"period_end_edtf": ["The covered period must start before it ends."]}
 
 
-def test_period_of_months_compares_the_normalised_first_days():
-    # "August 2023 to August 2023" is one month, not a period that ends before it starts.
-    c = claim(
-        period_start_on=dt.date(2023, 8, 20),
-        period_start_precision="month",
-        period_end_on=dt.date(2023, 8, 3),
-        period_end_precision="month",
-    )
-    c.full_clean()
-    assert (c.period_start_on, c.period_end_on) == (dt.date(2023, 8, 1), dt.date(2023, 8, 1))
+def test_a_period_of_one_month_or_of_overlapping_approximate_ends_is_in_order():
+    claim(period_start="2023-08", period_end="2023-08").full_clean()
+    claim(period_start="2023-09~", period_end="2023-08").full_clean()  # about September may begin in August
 
 
 # --- claims: grades and choices ------------------------------------------------------

@@ -1,5 +1,6 @@
 """The claim-vs-denial timeline: an SVG drawn on the server, and its table."""
 
+import calendar
 import datetime as dt
 import random
 import re
@@ -14,6 +15,7 @@ from tests.factories import make_actor, make_claim, make_denial, make_quantity
 from web.timeline import build_timeline
 
 SVG = "{http://www.w3.org/2000/svg}"
+WEEK = dt.timedelta(days=7)
 HOSTILE = '<script>alert(1)</script>" onmouseover="x'
 
 
@@ -44,6 +46,9 @@ def x_range(shape):
     if shape.tag == f"{SVG}circle":
         cx, r = float(shape.get("cx")), float(shape.get("r"))
         return cx - r, cx + r
+    if shape.tag == f"{SVG}polygon":
+        xs = [float(point.split(",")[0]) for point in shape.get("points").split()]
+        return min(xs), max(xs)
     x = float(shape.get("x"))
     return x, x + float(shape.get("width"))
 
@@ -51,6 +56,9 @@ def x_range(shape):
 def centre_y(shape):
     if shape.tag == f"{SVG}circle":
         return float(shape.get("cy"))
+    if shape.tag == f"{SVG}polygon":
+        ys = [float(point.split(",")[1]) for point in shape.get("points").split()]
+        return (min(ys) + max(ys)) / 2
     return float(shape.get("y")) + float(shape.get("height")) / 2
 
 
@@ -67,6 +75,22 @@ def tick_x(root, label):
     raise AssertionError(f"no tick labelled {label}")
 
 
+def axis_ends(root):
+    axis = next(line for line in root.iter(f"{SVG}line") if "timeline-axis" in classes(line))
+    return float(axis.get("x1")), float(axis.get("x2"))
+
+
+def day_x(root, day, ticks=None):
+    """x of a day, from two ticks on the axis: by default those of its month and the next."""
+    first, second = ticks or (day.replace(day=1), (day.replace(day=1) + dt.timedelta(days=31)).replace(day=1))
+    x0, x1 = (tick_x(root, f"{calendar.month_abbr[tick.month]} {tick.year}") for tick in (first, second))
+    return x0 + (day - first).days / (second - first).days * (x1 - x0)
+
+
+def arrows(a):
+    return [e for e in a if "timeline-arrow" in classes(e)]
+
+
 def link_to(root, record):
     return next(a for a in links(root) if a.get("href") == record.get_absolute_url())
 
@@ -81,8 +105,8 @@ def loaded(claims=(), denials=()):
 
 @pytest.mark.django_db
 def test_claims_are_drawn_above_the_axis_and_denials_below():
-    claim = make_claim(made_on=dt.date(2023, 11, 1))
-    denial = make_denial(made_on=dt.date(2023, 11, 2), claims=[claim])
+    claim = make_claim(made="2023-11-01")
+    denial = make_denial(made="2023-11-02", claims=[claim])
     root = parse(build_timeline(*loaded([claim], [denial])))
 
     y = axis_y(root)
@@ -92,8 +116,8 @@ def test_claims_are_drawn_above_the_axis_and_denials_below():
 
 @pytest.mark.django_db
 def test_month_precision_claim_is_a_span_across_the_whole_month_not_a_point():
-    august = make_claim(made_on=dt.date(2023, 8, 1), made_precision="month")
-    day = make_claim(made_on=dt.date(2023, 9, 15))
+    august = make_claim(made="2023-08")
+    day = make_claim(made="2023-09-15")
     root = parse(build_timeline(*loaded([august, day])))
 
     span, dot = mark(link_to(root, august)), mark(link_to(root, day))
@@ -106,8 +130,84 @@ def test_month_precision_claim_is_a_span_across_the_whole_month_not_a_point():
 
 
 @pytest.mark.django_db
+def test_an_approximate_month_is_a_bar_across_the_months_either_side():
+    about_june = make_claim(made="2022-06~")
+    timeline = build_timeline(*loaded([about_june]))
+    root = parse(timeline)
+
+    bar = mark(link_to(root, about_june))
+    assert bar.tag == f"{SVG}rect"
+    left, right = x_range(bar)
+    assert left == pytest.approx(tick_x(root, "May 2022"), abs=0.1)
+    assert right == pytest.approx(tick_x(root, "Aug 2022"), abs=0.1)
+    assert arrows(link_to(root, about_june)) == []
+    assert "Claim, about June 2022 " in link_to(root, about_june).find(f"{SVG}title").text
+    assert str(timeline.rows[0].date) == "about June 2022"
+
+
+@pytest.mark.django_db
+def test_a_range_of_days_is_a_bar_from_its_first_to_the_end_of_its_last_day():
+    week = make_denial(made="2023-10-19/2023-10-25")
+    day = make_denial(made="2023-10-26")
+    root = parse(build_timeline(*loaded(denials=[week, day])))
+
+    left, right = x_range(mark(link_to(root, week)))
+    assert left == pytest.approx(day_x(root, dt.date(2023, 10, 19)), abs=0.2)
+    assert right == pytest.approx(day_x(root, dt.date(2023, 10, 26)), abs=0.2)
+    assert mark(link_to(root, day)).tag == f"{SVG}circle"  # a day stays a point
+
+
+@pytest.mark.django_db
+def test_an_open_ended_denial_runs_to_the_edge_of_the_axis_and_ends_in_an_arrow():
+    claim = make_claim(made="2023-06-01")
+    ongoing = make_denial(made="2023/..", claims=[claim])  # denied since 2023, and still
+    timeline = build_timeline(*loaded([claim], [ongoing]))
+    root = parse(timeline)
+
+    a = link_to(root, ongoing)
+    left, right = x_range(mark(a))
+    axis_start, axis_end = axis_ends(root)
+    assert left == pytest.approx(tick_x(root, "Jan 2023"), abs=0.1)
+    assert right == pytest.approx(axis_end, abs=0.1)
+    [arrow] = arrows(a)
+    tip_left, tip_right = x_range(arrow)
+    assert tip_left == pytest.approx(right, abs=0.1)
+    assert tip_right > right  # pointing out, past the axis's end
+    assert centre_y(arrow) == pytest.approx(centre_y(mark(a)))
+    assert "Denial, since 2023" in a.find(f"{SVG}title").text
+    assert [str(row.date) for row in timeline.rows] == ["since 2023", "1 June 2023"]
+
+
+@pytest.mark.django_db
+def test_an_open_start_runs_from_the_start_of_the_axis():
+    before = make_claim(made="[..2023-10-25]")
+    day = make_claim(made="2023-09-01")
+    timeline = build_timeline(*loaded([before, day]))
+    root = parse(timeline)
+
+    a = link_to(root, before)
+    left, right = x_range(mark(a))
+    assert left == pytest.approx(axis_ends(root)[0], abs=0.1)
+    assert right == pytest.approx(day_x(root, dt.date(2023, 10, 26)), abs=0.2)
+    [arrow] = arrows(a)
+    assert x_range(arrow)[1] == pytest.approx(left, abs=0.1)
+    assert x_range(arrow)[0] < left
+    assert [str(row.date) for row in timeline.rows] == ["on or before 25 October 2023", "1 September 2023"]
+
+
+@pytest.mark.django_db
+def test_an_open_ended_date_alone_still_draws():
+    root = parse(build_timeline(*loaded(denials=[make_denial(made="2023-08/..")])))
+
+    [a] = links(root)
+    left, right = x_range(mark(a))
+    assert left == pytest.approx(tick_x(root, "Aug 2023"), abs=0.1)
+    assert right == pytest.approx(axis_ends(root)[1], abs=0.1)
+
+
+@pytest.mark.django_db
 def test_year_precision_denial_spans_the_whole_year():
-    denial = make_denial(made_on=dt.date(2023, 1, 1), made_precision="year")
+    denial = make_denial(made="2023")
     root = parse(build_timeline(*loaded(denials=[denial])))
 
     left, right = x_range(mark(link_to(root, denial)))
@@ -117,8 +217,8 @@ def test_year_precision_denial_spans_the_whole_year():
 
 @pytest.mark.django_db
 def test_every_mark_is_a_link_to_its_record_with_the_full_text_as_title():
-    claims = [make_claim(made_on=dt.date(2023, 9, n)) for n in (1, 2, 3)]
-    denials = [make_denial(made_on=dt.date(2023, 10, n), claims=claims) for n in (1, 2)]
+    claims = [make_claim(made=dt.date(2023, 9, n)) for n in (1, 2, 3)]
+    denials = [make_denial(made=dt.date(2023, 10, n), claims=claims) for n in (1, 2)]
     root = parse(build_timeline(*loaded(claims, denials)))
 
     hrefs = set()
@@ -165,9 +265,8 @@ def test_long_labels_are_cut_with_an_ellipsis_but_titles_keep_the_full_text():
 def test_covered_period_bar_runs_from_period_start_to_the_date_the_claim_was_made():
     # "since August", said on 1 November 2023
     claim = make_claim(
-        made_on=dt.date(2023, 11, 1),
-        period_start_on=dt.date(2023, 8, 1),
-        period_start_precision="month",
+        made="2023-11-01",
+        period_start="2023-08",
     )
     timeline = build_timeline(*loaded([claim]))
     root = parse(timeline)
@@ -183,11 +282,9 @@ def test_covered_period_bar_runs_from_period_start_to_the_date_the_claim_was_mad
 @pytest.mark.django_db
 def test_closed_period_is_worded_and_drawn_to_the_end_of_its_last_day():
     claim = make_claim(
-        made_on=dt.date(2024, 2, 1),
-        period_start_on=dt.date(2023, 9, 1),
-        period_start_precision="month",
-        period_end_on=dt.date(2023, 10, 1),
-        period_end_precision="month",
+        made="2024-02-01",
+        period_start="2023-09",
+        period_end="2023-10",
     )
     timeline = build_timeline(*loaded([claim]))
     root = parse(timeline)
@@ -199,17 +296,45 @@ def test_closed_period_is_worded_and_drawn_to_the_end_of_its_last_day():
 
 
 @pytest.mark.django_db
+def test_an_open_period_start_is_worded_as_itself_and_drawn_to_the_date_made():
+    # "since 2022", said about 1 November 2023
+    claim = make_claim(made="2023-11-01", period_start="2022/..")
+    timeline = build_timeline(*loaded([claim]))
+    root = parse(timeline)
+
+    left, right = x_range(child(link_to(root, claim), "timeline-period"))
+    assert left == pytest.approx(tick_x(root, "Jan 2022"), abs=0.1)
+    quarter = (dt.date(2023, 7, 1), dt.date(2023, 10, 1))  # ticks are quarterly on two years
+    assert right == pytest.approx(day_x(root, dt.date(2023, 11, 1), quarter), abs=0.2)
+    assert timeline.rows[0].period == "since 2022"
+
+
+@pytest.mark.django_db
+def test_a_period_without_a_start_runs_from_the_edge_of_the_axis_with_an_arrow():
+    claim = make_claim(made="2023-11-01", period_end="2023-10")
+    timeline = build_timeline(*loaded([claim]))
+    root = parse(timeline)
+
+    a = link_to(root, claim)
+    left, right = x_range(child(a, "timeline-period"))
+    assert left == pytest.approx(axis_ends(root)[0], abs=0.1)
+    assert right == pytest.approx(tick_x(root, "Nov 2023"), abs=0.1)
+    [arrow] = arrows(a)
+    assert "timeline-period" in classes(arrow)
+    assert timeline.rows[0].period == "until October 2023"
+
+
+@pytest.mark.django_db
 def test_labels_stay_inside_the_drawing_even_beside_a_bar_across_the_whole_axis():
     # "since 2020", said in 2024: the period bar fills the axis, leaving no room beside it.
     wide = make_claim(
-        made_on=dt.date(2024, 6, 1),
-        period_start_on=dt.date(2020, 1, 1),
-        period_start_precision="year",
+        made="2024-06-01",
+        period_start="2020",
     )
     make_quantity(claim=wide, as_worded="more than a million shells, by the agency's count")
-    year = make_denial(made_on=dt.date(2022, 1, 1), made_precision="year")
-    early = make_denial(made_on=dt.date(2019, 7, 1))  # leaves some room left of the bar
-    root = parse(build_timeline(*loaded([wide, make_claim(made_on=dt.date(2024, 5, 1))], [year, early])))
+    year = make_denial(made="2022")
+    early = make_denial(made="2019-07-01")  # leaves some room left of the bar
+    root = parse(build_timeline(*loaded([wide, make_claim(made="2024-05-01")], [year, early])))
 
     width = float(root.get("viewBox").split()[2])
     for a in links(root):
@@ -231,7 +356,7 @@ def test_labels_stay_inside_the_drawing_even_beside_a_bar_across_the_whole_axis(
 
 @pytest.mark.django_db
 def test_a_single_event_renders_with_a_padded_axis():
-    claim = make_claim(made_on=dt.date(2023, 11, 1))
+    claim = make_claim(made="2023-11-01")
     timeline = build_timeline(*loaded([claim]))
     root = parse(timeline)
 
@@ -244,7 +369,7 @@ def test_a_single_event_renders_with_a_padded_axis():
 
 @pytest.mark.django_db
 def test_many_events_on_one_day_are_stacked_in_lanes():
-    claims = [make_claim(made_on=dt.date(2023, 11, 1)) for _ in range(5)]
+    claims = [make_claim(made="2023-11-01") for _ in range(5)]
     root = parse(build_timeline(*loaded(claims)))
 
     ys = {centre_y(mark(a)) for a in links(root)}
@@ -258,15 +383,18 @@ def test_three_hundred_events_are_packed_into_lanes_without_overlap():
     claims, denials = [], []
     for n in range(300):
         day = start + dt.timedelta(days=rng.randrange(730))
-        precision = rng.choice(["day", "day", "day", "month", "year"])
-        day = {"day": day, "month": day.replace(day=1), "year": day.replace(month=1, day=1)}[precision]
+        # days, months, years, approximate months, ranges of days and, now and then, open ends
+        made = rng.choice(
+            [f"{day}", f"{day}", f"{day}", f"{day:%Y-%m}", f"{day:%Y}", f"{day:%Y-%m}~", f"{day}/{day + WEEK}"]
+            + [f"{day:%Y}/..", f"[..{day}]"] * (n % 50 == 0)
+        )
         if n % 3:
-            claim = make_claim(made_on=day, made_precision=precision, proposition=f"Claim {n} " * rng.randrange(1, 9))
+            claim = make_claim(made=made, proposition=f"Claim {n} " * rng.randrange(1, 9))
             if n % 5 == 0:
                 make_quantity(claim=claim, as_worded="more than a million")
             claims.append(claim)
         else:
-            denials.append(make_denial(made_on=day, made_precision=precision))
+            denials.append(make_denial(made=made))
     timeline = build_timeline(*loaded(claims, denials))
     root = parse(timeline)
 
@@ -309,7 +437,7 @@ def test_untrusted_text_comes_out_inert():
 
 @pytest.mark.django_db
 def test_svg_has_no_inline_styles():
-    claim = make_claim(period_start_on=dt.date(2023, 8, 1), period_start_precision="month")
+    claim = make_claim(period_start="2023-08")
     make_quantity(claim=claim)
     root = parse(build_timeline(*loaded([claim], [make_denial()])))
 
@@ -332,8 +460,8 @@ def test_svg_is_labelled_for_assistive_technology():
 @pytest.mark.django_db
 def test_undated_events_are_listed_in_rows_but_not_drawn():
     dated = make_claim()
-    undated_claim = make_claim(made_on=None, made_precision="")
-    undated_denial = make_denial(made_on=None, made_precision="")
+    undated_claim = make_claim(made=None)
+    undated_denial = make_denial(made=None)
     timeline = build_timeline(*loaded([dated, undated_claim], [undated_denial]))
     root = parse(timeline)
 
@@ -348,7 +476,7 @@ def test_undated_events_are_listed_in_rows_but_not_drawn():
 
 @pytest.mark.django_db
 def test_only_undated_events_give_a_table_without_a_drawing():
-    timeline = build_timeline(*loaded([make_claim(made_on=None, made_precision="")]))
+    timeline = build_timeline(*loaded([make_claim(made=None)]))
 
     assert timeline.svg == ""
     assert not timeline.is_empty
@@ -367,10 +495,10 @@ def test_nothing_to_show_is_empty():
 
 @pytest.mark.django_db
 def test_rows_are_in_date_order_with_figures_in_words():
-    late = make_claim(made_on=dt.date(2023, 11, 1))
+    late = make_claim(made="2023-11-01")
     make_quantity(claim=late, comparator="more_than", low=1_000_000, item="artillery shells")
-    early = make_claim(made_on=dt.date(2023, 8, 1), made_precision="month")
-    denial = make_denial(made_on=dt.date(2023, 9, 5))
+    early = make_claim(made="2023-08")
+    denial = make_denial(made="2023-09-05")
     rows = build_timeline(*loaded([late, early], [denial])).rows
 
     assert [(str(r.date), r.kind) for r in rows] == [
@@ -394,7 +522,7 @@ def test_building_from_prefetched_records_issues_no_queries(django_assert_num_qu
 
 @pytest.mark.django_db
 def test_include_renders_the_drawing_and_one_table_row_per_event():
-    claims = [make_claim(), make_claim(made_on=None, made_precision="")]
+    claims = [make_claim(), make_claim(made=None)]
     make_quantity(claim=claims[0])
     denials = [make_denial(claims=claims)]
     timeline = build_timeline(*loaded(claims, denials))

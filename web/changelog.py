@@ -13,15 +13,19 @@ from claims.models import STATUS_EXPLAINED, Actor, Claim, PublicationState, Topi
 from history.records import DELETED, group_revisions, parts_as_of, rows_of
 
 # Fields readers see on a claim page; other changes (publication state) are not listed.
+# A date's earliest and latest day follow its EDTF text: a change to the text is listed.
 PUBLIC_FIELDS = {
     "proposition",
     "slug",
-    "made_on",
-    "made_precision",
-    "period_start_on",
-    "period_start_precision",
-    "period_end_on",
-    "period_end_precision",
+    "made_edtf",
+    "made_as_worded",
+    "made_inferred",
+    "period_start_edtf",
+    "period_start_as_worded",
+    "period_start_inferred",
+    "period_end_edtf",
+    "period_end_as_worded",
+    "period_end_inferred",
     "certainty",
     "hedge",
     "status",
@@ -32,6 +36,18 @@ PUBLIC_FIELDS = {
     "subjects",
     "topics",
     "materiel",
+}
+# Names for the parts of a date, whose verbose names ("made (EDTF)") are for analysts.
+DATE_LABELS = {
+    "made_edtf": "date made",
+    "made_as_worded": "date made as worded",
+    "made_inferred": "whether the date made is inferred",
+    "period_start_edtf": "start of period covered",
+    "period_start_as_worded": "start of period covered as worded",
+    "period_start_inferred": "whether the start of period covered is inferred",
+    "period_end_edtf": "end of period covered",
+    "period_end_as_worded": "end of period covered as worded",
+    "period_end_inferred": "whether the end of period covered is inferred",
 }
 
 
@@ -55,8 +71,7 @@ def _public_changes(previous, revision) -> list[str]:
     for name in sorted(PUBLIC_FIELDS):
         if name in fields:
             if getattr(previous.last, name) != getattr(revision.last, name):
-                label = str(fields[name].verbose_name).removesuffix(" precision").removesuffix(" on")
-                names.append(label)
+                names.append(DATE_LABELS.get(name) or str(fields[name].verbose_name))
         elif previous.m2m.get(name, set()) != revision.m2m.get(name, set()):
             names.append(str(Claim._meta.get_field(name).verbose_name))
     return sorted(set(names))
@@ -91,7 +106,7 @@ def claim_revision(request, slug, version):
         "status_explained": STATUS_EXPLAINED.get(then.status, ""),
         "subjects": Actor.objects.filter(pk__in=m2m.get("subjects", ())).order_by("name"),
         "topics": Topic.objects.filter(pk__in=m2m.get("topics", ())).order_by("name"),
-        "chain": chain_steps(parts["attributions"]),
+        "chain": chain_steps(_with_dates(parts["attributions"])),
         "quantities": [(row.instance, row.materiel) for row in parts["quantities"]],
         "citations": parts["citations"],
         "links": [
@@ -99,3 +114,11 @@ def claim_revision(request, slug, version):
         ],
     }
     return render(request, "claims/claim_revision.html", context)
+
+
+def _with_dates(rows: list) -> list:
+    """History rows of attributions, each with its `date` as the model gives it: a history
+    row has the date's columns but not the accessor that reads them as one date."""
+    for row in rows:
+        row.date = row.instance.date
+    return rows

@@ -3,7 +3,7 @@ this FilterSet, so a filtered URL means the same everywhere."""
 
 import django_filters
 from django import forms
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 
 from claims.models import Actor, Claim, ClaimCertainty, ClaimStatus, Denial, Materiel, Topic
 from web.search import claim_search
@@ -53,16 +53,19 @@ class ClaimFilter(django_filters.FilterSet):
         method="filter_has_denial",
         widget=forms.Select(choices=[("", "either"), ("true", "denied"), ("false", "not denied")]),
     )
+    # A claim's date is a range of days ("August 2023", "about June 2022", "since 2022"):
+    # these match every claim whose range reaches the day given, so that a month or an
+    # open-ended date is found from either side of it. Undated claims match neither.
     made_after = django_filters.DateFilter(
         label="Made on or after",
-        field_name="made_on",
-        lookup_expr="gte",
+        field_name="made_latest",
+        method="filter_made_after",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     made_before = django_filters.DateFilter(
         label="Made on or before",
-        field_name="made_on",
-        lookup_expr="lte",
+        field_name="made_earliest",
+        method="filter_made_before",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     sort = django_filters.ChoiceFilter(
@@ -82,6 +85,14 @@ class ClaimFilter(django_filters.FilterSet):
     def filter_has_denial(self, queryset, name, value):
         denied = Exists(Denial.objects.published().filter(claims=OuterRef("pk")))
         return queryset.filter(denied if value else ~denied)
+
+    def filter_made_after(self, queryset, name, value):
+        open_end = Q(made_latest__isnull=True) & ~Q(made_edtf="")  # "since 2022"
+        return queryset.filter(Q(made_latest__gte=value) | open_end)
+
+    def filter_made_before(self, queryset, name, value):
+        open_start = Q(made_earliest__isnull=True) & ~Q(made_edtf="")  # "on or before 25 October"
+        return queryset.filter(Q(made_earliest__lte=value) | open_start)
 
     def filter_nothing(self, queryset, name, value):
         return queryset  # sorting is the paginator's job (claims/pagination.py)

@@ -4,6 +4,7 @@ and fact-check aggregators read who claimed what, where it appeared, and our sta
 import json
 
 from claims.models import AttributionRole, ClaimStatus
+from sources.date_fields import precision_of
 
 # Characters that could end the <script> element or start markup, as JSON escapes.
 _SCRIPT_SAFE = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
@@ -26,7 +27,7 @@ def claim_jsonld(claim, request) -> str:
             "@type": "CreativeWork",
             "headline": c.source.title,
             "url": c.source.url or None,
-            "datePublished": c.source.published.isoformat() if c.source.published else None,
+            "datePublished": _schema_date(c.source.published),
             "publisher": {"@type": "Organization", "name": c.source.outlet.name},
         }
         for c in claim.citations.all()
@@ -45,7 +46,7 @@ def claim_jsonld(claim, request) -> str:
         "itemReviewed": {
             "@type": "Claim",
             "text": claim.proposition,
-            "datePublished": claim.made.isoformat() if claim.made else None,
+            "datePublished": _schema_date(claim.made),
             "author": [
                 {"@type": "Organization" if a.kind != "person" else "Person", "name": a.name} for a in originators
             ],
@@ -53,6 +54,16 @@ def claim_jsonld(claim, request) -> str:
         },
     }
     return json.dumps(_drop_nulls(data), ensure_ascii=False).translate(_SCRIPT_SAFE)
+
+
+def _schema_date(date) -> str | None:
+    """schema.org dates are ISO 8601 dates or date-times: a plain date (2023-11-01, 2023-08,
+    2023) or a date with its time is given as it is. Anything hedged or ranged (2022-06~,
+    2023-10-19/2023-10-25) is left out rather than given as a plain date it is not: the
+    property is optional, and the page says the date in words."""
+    if date is None or not precision_of(date.edtf.partition("T")[0]):
+        return None
+    return date.edtf
 
 
 def _drop_nulls(value):

@@ -7,7 +7,11 @@ from dataclasses import dataclass
 
 from django.db.models import F, Q
 
-SORT_FIELDS = {"made": "made_on", "recorded": "created_at"}
+# The columns each sort orders by, before the primary key that breaks ties. A claim's
+# date made is a range of days: it sorts by its first day, then its last ("August 2023"
+# after "1 August 2023" in ascending order). Either may be NULL, open or undated.
+SORT_FIELDS = {"made": ("made_earliest", "made_latest"), "recorded": ("created_at",)}
+TIME_FIELDS = {"created_at"}
 PAGE_SIZE = 25
 
 
@@ -21,60 +25,69 @@ class Page:
     next_cursor: str | None
 
 
-def _encode(value, pk) -> str:
-    return f"{value.isoformat() if value is not None else 'none'}~{pk}"
+def _encode(values, pk) -> str:
+    """The marker of a row: its sort values and pk, "~"-separated ("2023-08-01~2023-08-31~17")."""
+    return "~".join([*(value.isoformat() if value is not None else "none" for value in values), str(pk)])
 
 
-def _decode(cursor: str, field: str):
-    """The (value, pk) of a marker _encode wrote; BadCursor for anything else, before it
+def _decode(cursor: str, fields: tuple[str, ...]):
+    """The (values, pk) of a marker _encode wrote; BadCursor for anything else, before it
     reaches a query: a pk of ASCII digits ("²" passes str.isdigit(), "١" int()), and a
     time with its offset, in UTC (PostgreSQL refuses an offset beyond 15:59, and a time
     that falls outside years 1-9999 in UTC cannot be stored)."""
     try:
-        value, pk = cursor.split("~")
-        if not re.fullmatch(r"[0-9]{1,19}", pk):
-            raise ValueError(pk)
-        pk = int(pk)
-        if value == "none":
-            return None, pk
-        if field == "created_at":
-            moment = dt.datetime.fromisoformat(value)
-            if moment.utcoffset() is None:
-                raise ValueError(value)
-            return moment.astimezone(dt.UTC), pk
-        return dt.date.fromisoformat(value), pk
+        *values, pk = cursor.split("~")
+        if len(values) != len(fields) or not re.fullmatch(r"[0-9]{1,19}", pk):
+            raise ValueError(cursor)
+        return [_decode_value(value, field) for value, field in zip(values, fields, strict=True)], int(pk)
     except (ValueError, OverflowError):
         raise BadCursor(f"{cursor[:40]!r} is not a page marker from this site.") from None
+
+
+def _decode_value(value: str, field: str):
+    if value == "none":
+        return None
+    if field in TIME_FIELDS:
+        moment = dt.datetime.fromisoformat(value)
+        if moment.utcoffset() is None:
+            raise ValueError(value)
+        return moment.astimezone(dt.UTC)
+    return dt.date.fromisoformat(value)
 
 
 def sort_order(sort: str) -> list:
     """The ORDER BY of `sort` ("-made", "recorded" ...): rows without a value last, the
     primary key breaking ties. The pages and the data exports list rows in this order."""
-    field = SORT_FIELDS[sort.lstrip("-")]
+    fields = SORT_FIELDS[sort.lstrip("-")]
     if sort.startswith("-"):
-        return [F(field).desc(nulls_last=True), F("pk").desc()]
-    return [F(field).asc(nulls_last=True), F("pk").asc()]
+        return [*(F(field).desc(nulls_last=True) for field in fields), F("pk").desc()]
+    return [*(F(field).asc(nulls_last=True) for field in fields), F("pk").asc()]
+
+
+def _after(fields, values, pk, beyond: str) -> Q:
+    """Rows that come after (values, pk) in the order, NULLs last: beyond the first
+    value, or equal to it and after the rest. Beyond a value lie greater (or lesser)
+    values and NULL; beyond NULL, nothing, as NULLs come last."""
+    condition = Q(**{f"pk__{beyond}": pk})
+    for field, value in reversed(list(zip(fields, values, strict=True))):
+        if value is None:
+            condition = Q(**{f"{field}__isnull": True}) & condition
+        else:
+            beyond_value = Q(**{f"{field}__{beyond}": value}) | Q(**{f"{field}__isnull": True})
+            condition = beyond_value | (Q(**{field: value}) & condition)
+    return condition
 
 
 def keyset_page(queryset, *, sort: str, after: str = "", size: int = PAGE_SIZE) -> Page:
     """One page of `queryset` in `sort` order ("-made", "recorded", ...) after the
     cursor `after`. Rows without a value sort last in both directions."""
-    descending = sort.startswith("-")
-    field = SORT_FIELDS[sort.lstrip("-")]
-    order = sort_order(sort)
-    beyond, pk_beyond = ("lt", "lt") if descending else ("gt", "gt")
-
+    fields = SORT_FIELDS[sort.lstrip("-")]
     if after:
-        value, pk = _decode(after, field)
-        if value is None:
-            queryset = queryset.filter(**{f"{field}__isnull": True, f"pk__{pk_beyond}": pk})
-        else:
-            queryset = queryset.filter(
-                Q(**{f"{field}__{beyond}": value})
-                | Q(**{field: value, f"pk__{pk_beyond}": pk})
-                | Q(**{f"{field}__isnull": True})
-            )
-    rows = list(queryset.order_by(*order)[: size + 1])
+        values, pk = _decode(after, fields)
+        queryset = queryset.filter(_after(fields, values, pk, "lt" if sort.startswith("-") else "gt"))
+    rows = list(queryset.order_by(*sort_order(sort))[: size + 1])
     items = rows[:size]
-    next_cursor = _encode(getattr(items[-1], field), items[-1].pk) if len(rows) > size else None
+    next_cursor = None
+    if len(rows) > size:
+        next_cursor = _encode([getattr(items[-1], field) for field in fields], items[-1].pk)
     return Page(items, next_cursor)

@@ -1,10 +1,13 @@
 """The claim-vs-denial timeline, drawn on the server as SVG.
 
-Claims sit above a date axis and denials below it. Each date is drawn at the precision
-it was reported with: a day is a point, "August 2023" is a bar across the whole month,
-never a point on the 1st. The period a claim covers ("since August") is a thin bar on
-the claim's row. Events are packed into lanes so that their labels do not overlap, and
-the drawing grows downwards as lanes are added.
+Claims sit above a date axis and denials below it. Each date is drawn from its earliest
+to its latest possible day (sources/date_fields.py): a day is a point; "August 2023",
+"about June 2022" (May to July) and "19–25 October" are bars across those days, never a
+point on the first; an open end ("since 2022", "on or before 25 October") runs to the
+edge of the axis and ends in an arrow. The period a claim covers ("since August") is a
+thin bar on the claim's row, to the date the claim was made when it has no end. Events
+are packed into lanes so that their labels do not overlap, and the drawing grows
+downwards as lanes are added.
 
 The SVG is a picture for sighted readers with a pointer. The table rendered from
 `Timeline.rows` (templates/includes/timeline.html) is its accessible equivalent, and
@@ -21,19 +24,21 @@ static/css/timeline.css, and presentation attributes for geometry.
 import calendar
 import datetime as dt
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 from django.template.loader import render_to_string
 
-from sources.partial_dates import PartialDate, Precision
+from sources.date_fields import ReportedDate
+from web.templatetags.reported_dates import date_text, is_open, period_text
 
 # Geometry, in SVG user units. The viewBox is WIDTH wide; the SVG scales to its container.
 WIDTH = 960
 MARGIN = 32  # left and right: room for half a tick label
 FONT_SIZE = 13  # labels; tick labels are TICK_FONT_SIZE
 TICK_FONT_SIZE = 11
-LEGEND_HEIGHT = 30
+LEGEND_HEIGHT = 30  # one row of the key; more rows add LEGEND_ROW each
+LEGEND_ROW = 22
 LANE_HEIGHT = 40  # one event: the mark line, then its label line
 COMPACT_LANE_HEIGHT = 22  # the mark line alone, when there are too many events to label
 MARK_Y = 9  # mark centre, from the top of its lane
@@ -41,6 +46,7 @@ LABEL_Y = 29  # baseline of the label under the mark
 DOT_RADIUS = 5
 MIN_SPAN = 14  # a month on a long axis stays wider than a day's dot
 PERIOD_HEIGHT = 4
+ARROW = 7  # length of the arrow that ends an open bar, beyond the axis's edge
 AXIS_GAP = 8  # between the nearest claim lane and the axis
 AXIS_BAND = 30  # below the axis: tick labels, then the first denial lane
 BOTTOM = 8
@@ -63,7 +69,7 @@ MAX_LANES = 36
 class TimelineRow:
     """One event, for the table."""
 
-    date: PartialDate | None  # None: undated, listed in the table only
+    date: ReportedDate | None  # None: undated, listed in the table only
     kind: str  # "claim" or "denial"
     text: str
     url: str
@@ -101,6 +107,15 @@ class Rect:
 
 
 @dataclass(frozen=True)
+class Polygon:
+    """The arrow at an open end of a bar."""
+
+    tag: ClassVar[str] = "polygon"
+    css: str
+    points: str
+
+
+@dataclass(frozen=True)
 class Text:
     css: str
     x: str
@@ -112,8 +127,9 @@ class Text:
 @dataclass(frozen=True)
 class LegendKey:
     css: str  # the class names of an event it stands for
-    x: str  # translated rightwards by x
-    symbol: Circle | Rect
+    x: str  # translated rightwards by x and down by y, to its place in its row
+    y: str
+    symbols: list[Circle | Rect | Polygon]
     label: Text
 
 
@@ -130,8 +146,9 @@ class Mark:
     url: str
     css: str  # class names besides timeline-event
     title: str  # full text, for hover and screen readers
-    shape: Circle | Rect  # a dot for a day, a bar for a month or a year
+    shape: Circle | Rect  # a dot for a day, a bar for anything wider
     period: Rect | None = None  # the period a claim covers
+    arrows: list[Polygon] = field(default_factory=list)  # at open ends of the bar and period
     side_label: Text | None = None  # figures (claims) or deniers (denials)
     label: Text | None = None  # short proposition or statement
 
@@ -192,18 +209,22 @@ def build_timeline(claims, denials, *, id_prefix: str = "timeline") -> Timeline:
 
 # --- From records to rows and events ------------------------------------------------
 
+# A range of days, half-open: [first day, day after the last). None is an open end,
+# drawn to the edge of the axis.
+Days = tuple[dt.date | None, dt.date | None]
+
 
 @dataclass
 class _Event:
-    """An event to draw. Date ranges are half-open: [first day, day after the last)."""
+    """An event to draw."""
 
     row: TimelineRow
     css: str  # extra class names
     title: str  # full text, for hover and screen readers
     side_text: str  # figures (claims) or deniers (denials), to label beside the mark
-    span: tuple[dt.date, dt.date]
+    span: Days
     is_point: bool
-    period: tuple[dt.date, dt.date] | None = None
+    period: Days | None = None
     # Set by _draw(), _place() and _assign_lanes():
     label: str = ""  # short proposition or statement, under the mark
     side_label: str = ""  # short side_text
@@ -211,7 +232,7 @@ class _Event:
     x1: float = 0.0
     side_at: tuple[float, str] = (0.0, "start")  # x and text-anchor of the side label
     label_at: tuple[float, str] = (0.0, "start")  # and of the label
-    left: float = 0.0  # everything drawn for the event, labels included
+    left: float = 0.0  # everything drawn for the event, labels and arrows included
     right: float = 0.0
     lane: int = 0
 
@@ -234,7 +255,7 @@ def _claim_event(claim, row: TimelineRow) -> _Event:
     # The source's own wording ("more than a million") is shorter than describe().
     figures = "; ".join(q.as_worded or q.describe() for q in quantities)
     _, period = _covered_period(claim)
-    title = f"Claim, {row.date} ({row.status}): {row.text}"
+    title = f"Claim, {date_text(row.date)} ({row.status}): {row.text}"
     if quantities:
         worded = (q.describe() + (f" (“{q.as_worded}”)" if q.as_worded else "") for q in quantities)
         title += f" Figures: {'; '.join(worded)}."
@@ -245,51 +266,65 @@ def _claim_event(claim, row: TimelineRow) -> _Event:
         css=f"timeline-claim timeline-status-{claim.status}",
         title=title,
         side_text=figures,
-        span=(row.date.date, _day_after(row.date)),
-        is_point=row.date.precision == Precision.DAY,
+        span=_days(row.date),
+        is_point=_is_day(row.date),
         period=period,
     )
 
 
 def _denial_event(row: TimelineRow) -> _Event:
-    title = f"Denial, {row.date}" + (f", by {row.deniers}" if row.deniers else "") + f": {row.text}"
+    title = f"Denial, {date_text(row.date)}" + (f", by {row.deniers}" if row.deniers else "") + f": {row.text}"
     return _Event(
         row=row,
         css="timeline-denial",
         title=title,
         side_text=row.deniers,
-        span=(row.date.date, _day_after(row.date)),
-        is_point=row.date.precision == Precision.DAY,
+        span=_days(row.date),
+        is_point=_is_day(row.date),
     )
 
 
-def _covered_period(claim) -> tuple[str, tuple[dt.date, dt.date] | None]:
-    """The period a claim covers, in words for the table and as a date range for the bar.
+def _days(date: ReportedDate) -> Days:
+    """Every day the date allows: one for a day, a month's for "August 2023", May to
+    July for "about June 2022"."""
+    return date.earliest, _day_after(date.latest)
 
-    An open-ended period ("since August") runs to when the claim was made.
+
+def _is_day(date: ReportedDate) -> bool:
+    return date.earliest is not None and date.earliest == date.latest
+
+
+def _covered_period(claim) -> tuple[str, Days | None]:
+    """The period a claim covers, in words for the table and as days for the bar.
+
+    A period with no end ("since August") runs to the day the claim was made, and one
+    with no start ("until October") from the edge of the axis.
     """
     start, end, made = claim.period_start, claim.period_end, claim.made
-    if start and end:
-        words = str(start) if start == end else f"{start} – {end}"
-        return words, (start.date, _day_after(end))
-    if start and made and made.date > start.date:
-        return f"{start} – {made}", (start.date, made.date)
-    if start:
-        return f"from {start}", (start.date, _day_after(start))
+    if not (start or end):
+        return "", None
+    words, first = period_text(start, end), start.earliest if start else None
     if end:
-        return f"until {end}", None  # no start to draw from
-    return "", None
+        days = (first, _day_after(end.latest))
+    elif made and made.earliest and (first is None or made.earliest > first):
+        days = (first, made.earliest)
+        if not is_open(start):  # "since 2022" says that it runs on
+            words = f"{date_text(start)} – {date_text(made)}"
+    else:
+        days = (first, _day_after(start.latest))
+    return words, (days if days != (None, None) else None)
 
 
 def _row_order(row: TimelineRow):
     kind_order = 0 if row.kind == "claim" else 1
     if row.date is None:
         return (1, dt.date.min, dt.date.min, kind_order)  # undated rows last
-    return (0, row.date.date, row.date.last_day, kind_order)
+    # An open start ("until 2023") comes first, an open end ("since 2022") after its start.
+    return (0, row.date.earliest or dt.date.min, row.date.latest or dt.date.max, kind_order)
 
 
-def _day_after(date: PartialDate) -> dt.date:
-    return date.last_day + dt.timedelta(days=1)
+def _day_after(day: dt.date | None) -> dt.date | None:
+    return day + dt.timedelta(days=1) if day else None
 
 
 def _short(text: str, chars: int) -> str:
@@ -317,6 +352,16 @@ class _Scale:
 
     def x(self, date: dt.date) -> float:
         return MARGIN + (date - self.start).days / self.days * (WIDTH - 2 * MARGIN)
+
+    def xs(self, days: Days) -> tuple[float, float]:
+        """The x of each end of a range of days, an open end at the edge of the axis."""
+        first, after_last = days
+        return self.x(first or self.start), self.x(after_last or self.end)
+
+
+def _with_arrows(days: Days, x0: float, x1: float) -> tuple[float, float]:
+    """From x0 to x1, and the arrows beyond them at open ends."""
+    return x0 - (ARROW if days[0] is None else 0), x1 + (ARROW if days[1] is None else 0)
 
 
 def _ticks(start: dt.date, end: dt.date) -> list[tuple[dt.date, str]]:
@@ -347,16 +392,17 @@ def _text_width(text: str, size: float, em: float = CHAR_WIDTH) -> float:
 
 def _place(event: _Event, scale: _Scale) -> None:
     """Horizontal geometry of one event: its mark, period bar and labels."""
-    x0, x1 = scale.x(event.span[0]), scale.x(event.span[1])
+    x0, x1 = scale.xs(event.span)
     centre = (x0 + x1) / 2
     if event.is_point:
         x0, x1 = centre - DOT_RADIUS, centre + DOT_RADIUS
-    elif x1 - x0 < MIN_SPAN:
+    elif None not in event.span and x1 - x0 < MIN_SPAN:
         x0, x1 = centre - MIN_SPAN / 2, centre + MIN_SPAN / 2
     event.x0, event.x1 = x0, x1
-    left, right = x0, x1  # the mark and its period bar
+    left, right = _with_arrows(event.span, x0, x1)  # the mark and its period bar
     if event.period:
-        left, right = min(left, scale.x(event.period[0])), max(right, scale.x(event.period[1]))
+        period_left, period_right = _with_arrows(event.period, *scale.xs(event.period))
+        left, right = min(left, period_left), max(right, period_right)
 
     # The side label goes beside the mark and its period bar, the label under the mark.
     # Both run rightwards, or leftwards when they would leave the drawing on the right.
@@ -411,7 +457,7 @@ def _assign_lanes(events: list[_Event]) -> int:
 
 
 def _draw(events: list[_Event], id_prefix: str) -> Chart:
-    dates = [d for e in events for d in (*e.span, *(e.period or ()))]
+    dates = [d for e in events for d in (*e.span, *(e.period or ())) if d]  # open ends follow the axis
     scale = _Scale(min(dates), max(dates))
     claims = [e for e in events if e.row.kind == "claim"]
     denials = [e for e in events if e.row.kind == "denial"]
@@ -424,7 +470,8 @@ def _draw(events: list[_Event], id_prefix: str) -> Chart:
             break
     lane_height = LANE_HEIGHT if chars else COMPACT_LANE_HEIGHT
 
-    axis_y = LEGEND_HEIGHT + claim_lanes * lane_height + AXIS_GAP
+    legend, legend_height = _legend()
+    axis_y = legend_height + claim_lanes * lane_height + AXIS_GAP
     height = axis_y + AXIS_BAND + denial_lanes * lane_height + BOTTOM
 
     def lane_top(event: _Event) -> float:
@@ -439,17 +486,22 @@ def _draw(events: list[_Event], id_prefix: str) -> Chart:
         font_size=_n(FONT_SIZE),
         title=_summary(claims, denials),
         desc=_description(events),
-        legend=_legend(),
+        legend=legend,
         ticks=[Tick(x=_n(scale.x(day)), label=label) for day, label in _ticks(scale.start, scale.end)],
-        tick_top=_n(LEGEND_HEIGHT),
+        tick_top=_n(legend_height),
         tick_bottom=_n(height - BOTTOM),
         tick_y=_n(axis_y + 16),
         tick_font_size=_n(TICK_FONT_SIZE),
         axis_x1=_n(MARGIN),
         axis_x2=_n(WIDTH - MARGIN),
         axis_y=_n(axis_y),
-        marks=[_mark(event, scale, lane_top(event)) for event in sorted(events, key=lambda e: e.span)],
+        marks=[_mark(event, scale, lane_top(event)) for event in sorted(events, key=_date_order)],
     )
+
+
+def _date_order(event: _Event):
+    first, after_last = event.span
+    return (first or dt.date.min, after_last or dt.date.max)
 
 
 def _mark(event: _Event, scale: _Scale, top: float) -> Mark:
@@ -457,36 +509,64 @@ def _mark(event: _Event, scale: _Scale, top: float) -> Mark:
     if event.is_point:
         shape = _dot("timeline-mark", (event.x0 + event.x1) / 2, y)
     else:
-        shape = _rect("timeline-mark timeline-span", event.x0, event.x1, y, 2 * DOT_RADIUS)
+        css = "timeline-mark timeline-span" + (" timeline-open" if None in event.span else "")
+        shape = _rect(css, event.x0, event.x1, y, 2 * DOT_RADIUS)
+    arrows = _arrows("timeline-mark timeline-arrow", event.span, event.x0, event.x1, y, DOT_RADIUS)
     period = side_label = label = None
     if event.period:
-        period = _rect("timeline-period", scale.x(event.period[0]), scale.x(event.period[1]), y, PERIOD_HEIGHT)
+        x0, x1 = scale.xs(event.period)
+        period = _rect("timeline-period", x0, x1, y, PERIOD_HEIGHT)
+        arrows += _arrows("timeline-period timeline-arrow", event.period, x0, x1, y, PERIOD_HEIGHT)
     if event.side_label:
         side_label = _text("timeline-side-label", *event.side_at, y + 4.5, event.side_label)
     if event.label:
         label = _text("timeline-label", *event.label_at, top + LABEL_Y, event.label)
-    return Mark(event.row.url, event.css, event.title, shape, period, side_label, label)
+    return Mark(event.row.url, event.css, event.title, shape, period, arrows, side_label, label)
 
 
-def _legend() -> list[LegendKey]:
-    """A key to the marks, laid out left to right."""
+def _arrows(css: str, days: Days, x0: float, x1: float, y: float, half: float) -> list[Polygon]:
+    """An arrow pointing out of each open end of a bar from x0 to x1."""
+    arrows = []
+    if days[0] is None:
+        arrows.append(_arrow(css, x0, -1, y, half))
+    if days[1] is None:
+        arrows.append(_arrow(css, x1, 1, y, half))
+    return arrows
+
+
+def _arrow(css: str, x: float, direction: int, y: float, half: float) -> Polygon:
+    """A triangle with its base at x, half high, pointing left (-1) or right (1)."""
+    points = [(x, y - half), (x + direction * ARROW, y), (x, y + half)]
+    return Polygon(css=css, points=" ".join(f"{_n(px)},{_n(py)}" for px, py in points))
+
+
+def _legend() -> tuple[list[LegendKey], float]:
+    """A key to the marks, left to right, in as many rows as it takes; and its height."""
     y = LEGEND_HEIGHT / 2
-    dot = _dot("timeline-mark", DOT_RADIUS, y)
-    period = _rect("timeline-period", 0, 24, y, PERIOD_HEIGHT)
-    span = _rect("timeline-mark timeline-span", 0, 24, y, 2 * DOT_RADIUS)
+    dot = [_dot("timeline-mark", DOT_RADIUS, y)]
+    period = [_rect("timeline-period", 0, 24, y, PERIOD_HEIGHT)]
+    span = [_rect("timeline-mark timeline-span", 0, 24, y, 2 * DOT_RADIUS)]
+    open_span = [
+        _rect("timeline-mark timeline-span timeline-open", 0, 24, y, 2 * DOT_RADIUS),
+        _arrow("timeline-mark timeline-arrow", 24, 1, y, DOT_RADIUS),
+    ]
     keys = [
         ("timeline-claim", dot, 2 * DOT_RADIUS, "Claims (above the axis)"),
         ("timeline-claim", period, 24, "period covered"),
-        ("timeline-claim", span, 24, "month or year"),
+        ("timeline-claim", span, 24, "month, year or range of days"),
+        ("timeline-claim", open_span, 24 + ARROW, "open-ended"),
         ("timeline-claim timeline-status-refuted", dot, 2 * DOT_RADIUS, "refuted or retracted"),
         ("timeline-denial", dot, 2 * DOT_RADIUS, "Denials (below the axis)"),
     ]
-    legend, x = [], MARGIN
-    for css, symbol, width, words in keys:
+    legend, x, row = [], MARGIN, 0
+    for css, symbols, width, words in keys:
         label = _text("timeline-legend-label", width + TEXT_GAP, "start", y + 4.5, words)
-        legend.append(LegendKey(css=css, x=_n(x), symbol=symbol, label=label))
-        x += width + TEXT_GAP + _text_width(words, FONT_SIZE) + 20
-    return legend
+        key_width = width + TEXT_GAP + _text_width(words, FONT_SIZE)
+        if x + key_width > WIDTH - MARGIN and x > MARGIN:  # on to the next row
+            x, row = MARGIN, row + 1
+        legend.append(LegendKey(css=css, x=_n(x), y=_n(row * LEGEND_ROW), symbols=symbols, label=label))
+        x += key_width + 20
+    return legend, LEGEND_HEIGHT + row * LEGEND_ROW
 
 
 def _summary(claims: list[_Event], denials: list[_Event]) -> str:
@@ -497,12 +577,14 @@ def _summary(claims: list[_Event], denials: list[_Event]) -> str:
 
 
 def _description(events: list[_Event]) -> str:
-    first = min(e.row.date for e in events)
-    last = max(events, key=lambda e: e.span[1]).row.date
-    span = f"on {first}" if first == last else f"from {first} to {last}"
+    days = [day for e in events for day in (e.row.date.earliest, e.row.date.latest) if day]
+    first, last = (f"{calendar.month_name[day.month]} {day.year}" for day in (min(days), max(days)))
+    span = f"in {first}" if first == last else f"from {first} to {last}"
     return (
-        f"Dated events {span}. Claims are drawn above the date axis and denials below it; "
-        "a thin bar on a claim's row is the period it covers. The table with this chart lists the same events."
+        f"Dated events {span}. Claims are drawn above the date axis and denials below it. A date known "
+        "only to a month, a year or a range of days is a bar across those days; an arrow at the end of a bar "
+        "means the date is open-ended there: since a day, or on or before it. A thin bar on a claim's row is "
+        "the period it covers. The table with this chart lists the same events."
     )
 
 

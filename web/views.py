@@ -6,8 +6,10 @@ for_detail), which prefetch what the templates read, so each page issues a const
 number of queries whatever the data size.
 """
 
+import datetime as dt
+
 from django import forms
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
@@ -112,11 +114,18 @@ def claim_detail(request, slug):
 def _reporting_outlets(citations) -> list:
     """The outlets that carried the claim, earliest publication first: the first reported
     it, the others repeated it."""
-    ordered = sorted(citations, key=lambda c: (c.source.published_on is None, c.source.published_on or 0, c.pk))
+    ordered = sorted(citations, key=lambda c: (*_earliest_first(c.source), c.pk))
     outlets = {}
     for citation in ordered:
         outlets.setdefault(citation.source.outlet_id, citation.source.outlet)
     return list(outlets.values())
+
+
+def _earliest_first(source) -> tuple:
+    """A sort key: by the first, then the last day the publication date allows, undated
+    and open-started sources last, as lists sort in the database (NULLs last)."""
+    earliest, latest = source.published_earliest, source.published_latest
+    return (earliest is None, earliest or dt.date.min, latest is None, latest or dt.date.min)
 
 
 def _copies_of(source_ids) -> dict[int, list[Derivation]]:
@@ -254,7 +263,11 @@ def _derivation_chain(source) -> list[Derivation]:
     return list(
         Derivation.objects.filter(source_id__in={child for child, _ in edges})
         .select_related("source", "derived_from__outlet")
-        .order_by("source__published_on")
+        .order_by(
+            F("source__published_earliest").asc(nulls_last=True),
+            F("source__published_latest").asc(nulls_last=True),
+            "pk",
+        )
     )
 
 

@@ -21,11 +21,11 @@ from claims.models import (
     QuantityComparator,
     Topic,
 )
+from sources.date_fields import EDTF_HELP, precision_of
 from sources.models import Source, SourceKind
-from sources.partial_dates import Precision
 from web.export.data import claim_record, denial_record
 
-PARTIAL_DATE_HELP = "ISO 8601 at the stored precision: 2023-11-01 (day), 2023-08 (month) or 2023 (year)."
+PRECISIONS = ["day", "month", "year"]
 
 
 def _absolute(context):
@@ -35,12 +35,44 @@ def _absolute(context):
     return context["absolute"]
 
 
-def partial_date(**kwargs):
-    return serializers.CharField(allow_null=True, help_text=PARTIAL_DATE_HELP, **kwargs)
+# The six fields of a reported date X, as web.export.data gives them: X, X_precision,
+# X_earliest, X_latest, X_as_worded, X_inferred.
 
 
-def precision():
-    return serializers.ChoiceField(choices=Precision.choices, allow_null=True)
+def reported_text(**kwargs):
+    return serializers.CharField(
+        allow_null=True,
+        help_text=f"The date as reported, in {EDTF_HELP} A plain date reads as ISO 8601. Null when undated.",
+        **kwargs,
+    )
+
+
+def reported_precision():
+    return serializers.ChoiceField(
+        choices=PRECISIONS, allow_null=True, help_text="The precision of a plain date; null for any other."
+    )
+
+
+def reported_earliest():
+    return serializers.DateField(
+        allow_null=True, help_text="The first day the date allows; null when its start is open or unknown."
+    )
+
+
+def reported_latest():
+    return serializers.DateField(
+        allow_null=True, help_text="The last day the date allows; null when its end is open or unknown."
+    )
+
+
+def reported_as_worded():
+    return serializers.CharField(allow_blank=True, help_text="The source's own words for the date: 'early August'.")
+
+
+def reported_inferred():
+    return serializers.BooleanField(
+        help_text="True when an analyst worked the date out from relative wording ('last Friday')."
+    )
 
 
 class RefSerializer(serializers.Serializer):
@@ -56,8 +88,12 @@ class RelayLinkSerializer(serializers.Serializer):
     )
     role = serializers.ChoiceField(choices=AttributionRole.choices)
     channel = serializers.CharField(allow_blank=True)
-    date = partial_date()
-    date_precision = precision()
+    date = reported_text()
+    date_precision = reported_precision()
+    date_earliest = reported_earliest()
+    date_latest = reported_latest()
+    date_as_worded = reported_as_worded()
+    date_inferred = reported_inferred()
 
 
 class QuantitySerializer(serializers.Serializer):
@@ -69,8 +105,12 @@ class QuantitySerializer(serializers.Serializer):
     unit = serializers.CharField(allow_blank=True)
     item = serializers.CharField()
     materiel = serializers.SlugField(allow_null=True)
-    as_of = partial_date()
-    as_of_precision = precision()
+    as_of = reported_text()
+    as_of_precision = reported_precision()
+    as_of_earliest = reported_earliest()
+    as_of_latest = reported_latest()
+    as_of_as_worded = reported_as_worded()
+    as_of_inferred = reported_inferred()
 
 
 class CitedSourceSerializer(serializers.Serializer):
@@ -80,8 +120,12 @@ class CitedSourceSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=SourceKind.choices)
     url = serializers.CharField(allow_blank=True)
     archive_url = serializers.CharField(allow_blank=True)
-    published = partial_date()
-    published_precision = precision()
+    published = reported_text()
+    published_precision = reported_precision()
+    published_earliest = reported_earliest()
+    published_latest = reported_latest()
+    published_as_worded = reported_as_worded()
+    published_inferred = reported_inferred()
     retrieved_at = serializers.DateTimeField(allow_null=True, help_text="When an analyst last read it.")
     record_url = serializers.URLField(help_text="The source's page in the knowledge base.")
 
@@ -105,8 +149,12 @@ class AnsweringDenialSerializer(serializers.Serializer):
     url = serializers.URLField()
     statement = serializers.CharField()
     kind = serializers.ChoiceField(choices=DenialKind.choices)
-    made = partial_date()
-    made_precision = precision()
+    made = reported_text()
+    made_precision = reported_precision()
+    made_earliest = reported_earliest()
+    made_latest = reported_latest()
+    made_as_worded = reported_as_worded()
+    made_inferred = reported_inferred()
     channel = serializers.CharField(allow_blank=True)
     deniers = RefSerializer(many=True)
     citations = CitationSerializer(many=True)
@@ -124,12 +172,24 @@ class ClaimSerializer(serializers.Serializer):
     slug = serializers.SlugField()
     url = serializers.URLField(help_text="The claim's permalink.")
     proposition = serializers.CharField()
-    made = partial_date()
-    made_precision = precision()
-    period_start = partial_date()
-    period_start_precision = precision()
-    period_end = partial_date()
-    period_end_precision = precision()
+    made = reported_text()
+    made_precision = reported_precision()
+    made_earliest = reported_earliest()
+    made_latest = reported_latest()
+    made_as_worded = reported_as_worded()
+    made_inferred = reported_inferred()
+    period_start = reported_text()
+    period_start_precision = reported_precision()
+    period_start_earliest = reported_earliest()
+    period_start_latest = reported_latest()
+    period_start_as_worded = reported_as_worded()
+    period_start_inferred = reported_inferred()
+    period_end = reported_text()
+    period_end_precision = reported_precision()
+    period_end_earliest = reported_earliest()
+    period_end_latest = reported_latest()
+    period_end_as_worded = reported_as_worded()
+    period_end_inferred = reported_inferred()
     certainty = serializers.ChoiceField(choices=ClaimCertainty.choices, help_text="The claimant's own certainty.")
     hedge = serializers.CharField(allow_blank=True)
     status = serializers.ChoiceField(choices=ClaimStatus.choices, help_text="Our assessment of where it stands.")
@@ -158,8 +218,12 @@ class DenialSerializer(serializers.Serializer):
     url = serializers.URLField()
     statement = serializers.CharField()
     kind = serializers.ChoiceField(choices=DenialKind.choices)
-    made = partial_date()
-    made_precision = precision()
+    made = reported_text()
+    made_precision = reported_precision()
+    made_earliest = reported_earliest()
+    made_latest = reported_latest()
+    made_as_worded = reported_as_worded()
+    made_inferred = reported_inferred()
     channel = serializers.CharField(allow_blank=True)
     deniers = RefSerializer(many=True)
     claims = serializers.ListField(child=serializers.SlugField(), help_text="Slugs of the published claims it answers.")
@@ -231,10 +295,12 @@ class SourceSerializer(serializers.ModelSerializer):
     record_url = PageURLField()
     outlet = RefSerializer()
     authors = serializers.ListField(source="author_list", child=serializers.CharField())
-    published = partial_date(source="published.isoformat")
-    published_precision = serializers.ChoiceField(
-        choices=Precision.choices, allow_null=True, source="published.precision"
-    )
+    published = reported_text(source="published.edtf")
+    published_precision = serializers.SerializerMethodField()
+    published_earliest = reported_earliest()
+    published_latest = reported_latest()
+    published_as_worded = reported_as_worded()
+    published_inferred = reported_inferred()
     reliability = serializers.CharField(help_text="Admiralty grade A-F, the document's own or its outlet's.")
     derived_from = DerivationSerializer(source="derivations", many=True)
 
@@ -252,9 +318,17 @@ class SourceSerializer(serializers.ModelSerializer):
             "language",
             "published",
             "published_precision",
+            "published_earliest",
+            "published_latest",
+            "published_as_worded",
+            "published_inferred",
             "retrieved_at",
             "reliability",
             "text_sha256",
             "derived_from",
             "notes",
         ]
+
+    @extend_schema_field(reported_precision())
+    def get_published_precision(self, source) -> str | None:
+        return precision_of(source.published_edtf) or None  # null, as in the exports, when not plain

@@ -9,17 +9,22 @@ URL, archive URL, access date and the note that says what a document is a copy o
 
 A date keeps its precision in every format: "August 2023" is CSL [[2023, 8]], BibTeX
 year + month (and biblatex date 2023-08), RIS DA 2023/08// -- never the 1st of August.
+A hedged or ranged date says as much as each format can (see csl_date()): "about June
+2022" (2022-06~) is CSL [[2022, 6]] with circa, biblatex date 2022-06~, BibTeX year and
+month and RIS DA 2022/06//; "19-25 October 2023" is a CSL range, biblatex
+2023-10-19/2023-10-25, and year, month and DA 2023/10// (what both ends share).
 """
 
 import copy
 import datetime as dt
+import re
 import threading
 import warnings
 from functools import lru_cache
 from html import escape
 
+from sources.date_fields import ReportedDate, precision_of
 from sources.models import DerivationKind, OutletKind, SourceKind
-from sources.partial_dates import PartialDate, Precision
 from web.export import csl_compat
 
 SITE_NAME = "Claims knowledge base"
@@ -50,20 +55,57 @@ _IN_CONTAINER = {"article-newspaper", "post", "webpage"}
 # --- CSL-JSON items -------------------------------------------------------------------
 
 
-def csl_date(value) -> dict | None:
-    """A PartialDate, date or datetime as CSL date-parts at its precision."""
+_QUALIFIERS = "~?%"  # EDTF: approximate, uncertain, both
+
+
+def csl_date(value: ReportedDate | dt.date | None) -> dict | None:
+    """A reported date, date or datetime as a CSL date.
+
+    CSL has date-parts (one date or a range of two), a single flag for approximate and
+    uncertain alike (circa), and words (literal). So a plain date is date-parts at its
+    precision (a time is dropped: CSL dates have none); a qualified one (2022-06~, 2023?)
+    adds circa; one with both ends known is a range, at its ends' own precision when they
+    are plain dates (2023-10-19/2023-10-25), else from its first to its last day
+    (2023-10-2X: the 20th to the 29th); one with an open or unknown end (2022/..,
+    [..2023-10-25]), which date-parts cannot hold, is given in words. All but a plain
+    date keep their EDTF text too, in the `edtf` key CSL-JSON 1.0.2 defines: biblatex
+    reads it (bibtex_entry).
+    """
     if value is None:
         return None
     if isinstance(value, dt.datetime):
         value = value.date()
     if isinstance(value, dt.date):
-        value = PartialDate(value, Precision.DAY)
-    parts = [value.date.year]
-    if value.precision in (Precision.MONTH, Precision.DAY):
-        parts.append(value.date.month)
-    if value.precision == Precision.DAY:
-        parts.append(value.date.day)
-    return {"date-parts": [parts]}
+        return {"date-parts": [[value.year, value.month, value.day]]}
+    text = value.edtf.partition("T")[0]
+    if precision_of(text):
+        return {"date-parts": [_parts(text)]}
+    ends = [end.rstrip(_QUALIFIERS) for end in text.split("/")]
+    if all(precision_of(end) for end in ends):
+        csl = {"date-parts": [_parts(end) for end in ends]}
+    elif value.earliest and value.latest:
+        csl = {"date-parts": [_parts(value.earliest.isoformat()), _parts(value.latest.isoformat())]}
+    else:
+        return {"literal": str(value), "edtf": value.edtf}
+    if any(q in text for q in _QUALIFIERS):
+        csl["circa"] = True
+    csl["edtf"] = value.edtf
+    return csl
+
+
+def _parts(plain: str) -> list[int]:
+    return [int(part) for part in plain.split("-")]
+
+
+def _shared_parts(csl: dict) -> list[int]:
+    """The year, month and day that every end of the date agrees on: [2023, 10] for 19-25
+    October 2023; [] for a literal date, or a range across years."""
+    shared = []
+    for parts in zip(*csl.get("date-parts", [[]]), strict=False):
+        if len(set(parts)) > 1:
+            break
+        shared.append(parts[0])
+    return shared
 
 
 def csl_names(credited: list[str]) -> list[dict]:
@@ -80,7 +122,10 @@ def csl_names(credited: list[str]) -> list[dict]:
     return names
 
 
-def _derivation_note(derivation) -> str:
+def _derivation_sentence(derivation) -> str:
+    """What the document copies or summarises, as one sentence without its full stop:
+    A verbatim copy of “…” (Associated Press, 1 November 2023): not independent
+    confirmation."""
     original = derivation.derived_from
     when = f", {original.published}" if original.published else ""
     if derivation.kind == DerivationKind.REPUBLISHES:
@@ -90,17 +135,29 @@ def _derivation_note(derivation) -> str:
     sentence = f"{lead} “{original.title}” ({original.outlet.name}{when})"
     if derivation.kind == DerivationKind.REPUBLISHES:
         sentence += ": not independent confirmation"
-    return sentence + "." + (f" {derivation.note}" if derivation.note else "")
+    return sentence
+
+
+def _archive_sentence(archive_url: str) -> str:
+    return f"Archived copy: {archive_url}"
 
 
 def source_note(source, record_url: str) -> str:
     """What a reader must know about the document: what it copies or summarises (the
-    content-farm copy of the AP story says so here), the analysts' notes, and where the
-    knowledge base records it."""
-    parts = [_derivation_note(d) for d in source.derivations.all()]
+    content-farm copy of the AP story says so here), the analysts' notes, its archived
+    copy, and where the knowledge base records it."""
+    parts = []
+    for derivation in source.derivations.all():
+        parts.append(_derivation_sentence(derivation) + ".")
+        if derivation.note:
+            parts.append(derivation.note)
     if source.notes:
         parts.append(source.notes.strip())
-    if not source.url:
+    if source.url and source.archive_url:
+        parts.append(_archive_sentence(source.archive_url))
+    elif source.archive_url:
+        parts.append("No live URL is recorded for this document: the URL is that of an archived copy.")
+    elif not source.url:
         parts.append("No public URL is recorded for this document.")
     parts.append(f"Recorded in the {SITE_NAME}: {record_url}")
     return " ".join(parts)
@@ -119,14 +176,28 @@ def source_item(source, absolute) -> dict:
         item["author"] = csl_names(source.author_list)
     if source.published:
         item["issued"] = csl_date(source.published)
-    if source.url:
-        item["URL"] = source.url
+    # Where a style prints a URL, a reader must reach the document: the live URL, or
+    # without one the archived copy. CSL has no variable for an archived copy
+    # (archive_location is a box and folder in an archive, which styles capitalise:
+    # "Https://..."), so beside a live URL the archive URL is said in the note, and kept
+    # whole in `custom` (CSL-JSON 1.0.2's place for data no variable holds), which
+    # BibTeX and RIS read.
+    if source.url or source.archive_url:
+        item["URL"] = source.url or source.archive_url
     if source.archive_url:
-        item["archive_location"] = source.archive_url
+        item["custom"] = {"archive-url": source.archive_url}
     if source.retrieved_at:
         item["accessed"] = csl_date(source.retrieved_at)
     if source.language:
         item["language"] = source.language
+    # APA and Chicago author-date print no note (annotated-bibliography styles do), but
+    # both end an entry with `references`, CSL's publication history ("Reprinted
+    # from ..."): a verbatim copy says so there too, so the warning that it is not
+    # independent confirmation is in the formatted entry, whichever processor formats
+    # it. What a document summarises or quotes is left to the note.
+    copies = [d for d in source.derivations.all() if d.kind == DerivationKind.REPUBLISHES]
+    if copies:
+        item["references"] = "; ".join(_derivation_sentence(d) for d in copies)
     item["note"] = source_note(source, absolute(source.get_absolute_url()))
     return item
 
@@ -181,6 +252,21 @@ def latex_escape(text: str) -> str:
     return "".join(_LATEX_SPECIALS.get(ch, ch) for ch in " ".join(text.split()))
 
 
+def _archive_url(item: dict) -> str | None:
+    """The archive URL of an item when it is not already its URL."""
+    archive = item.get("custom", {}).get("archive-url")
+    return archive if archive and archive != item.get("URL") else None
+
+
+def _note_beside_archive(item: dict) -> str:
+    """The note without the archive URL where the entry gives it a field of its own."""
+    note = item["note"]
+    if archive := _archive_url(item):
+        sentence = _archive_sentence(archive)
+        return note.replace(f" {sentence}", "") if f" {sentence}" in note else note.replace(f"{sentence} ", "")
+    return note
+
+
 def _verbatim(url: str) -> str:
     # URLs go in verbatim fields; only braces would unbalance the entry.
     return url.replace("{", "%7B").replace("}", "%7D")
@@ -196,8 +282,36 @@ def _bibtex_names(names: list[dict]) -> str:
     return " and ".join(out)
 
 
+def _iso(parts: list[int]) -> str:
+    return "-".join(f"{p:02d}" if i else f"{p:04d}" for i, p in enumerate(parts))
+
+
 def _date_iso(csl: dict) -> str:
-    return "-".join(f"{p:02d}" if i else f"{p:04d}" for i, p in enumerate(csl["date-parts"][0]))
+    return _iso(csl["date-parts"][0])
+
+
+# EDTF as biblatex reads it (levels 0 and 1): dates, ~ ? %, seasons, intervals, "..".
+_BIBLATEX_EDTF = re.compile(r"[\d~?%./-]+")
+
+
+def biblatex_date(csl: dict) -> str | None:
+    """The biblatex `date` of a CSL date: its EDTF where biblatex reads it (2022-06~,
+    2023-10-19/2023-10-25, 2022/..); an open set as the open interval it lies in
+    ([..2023-10-25] is ../2023-10-25); else the date-parts (2023-10-2X as
+    2023-10-20/2023-10-29); None for words alone."""
+    edtf = csl.get("edtf")
+    if edtf is None:
+        return _date_iso(csl) if "date-parts" in csl else None
+    if _BIBLATEX_EDTF.fullmatch(edtf):
+        return edtf
+    if match := re.fullmatch(r"\[\.\.([^].,]+)\]", edtf):
+        return f"../{match[1]}"
+    if match := re.fullmatch(r"\[([^].,]+)\.\.\]", edtf):
+        return f"{match[1]}/.."
+    if "date-parts" not in csl:
+        return None
+    circa = "~" if csl.get("circa") else ""
+    return "/".join(_iso(parts) + circa for parts in csl["date-parts"])
 
 
 def bibtex_entry(item: dict) -> str:
@@ -218,9 +332,12 @@ def bibtex_entry(item: dict) -> str:
         if entry_type == "report":
             fields.append(("institution", latex_escape(item["publisher"])))
     if "issued" in item:
-        parts = item["issued"]["date-parts"][0]
-        fields.append(("date", _date_iso(item["issued"])))
-        fields.append(("year", str(parts[0])))
+        # biblatex reads `date`; BibTeX reads only year and month: what every end shares.
+        if date := biblatex_date(item["issued"]):
+            fields.append(("date", date))
+        parts = _shared_parts(item["issued"])
+        if parts:
+            fields.append(("year", str(parts[0])))
         if len(parts) > 1:
             fields.append(("month", _MONTHS[parts[1] - 1]))  # the standard macro, unbraced
     if "version" in item:
@@ -229,12 +346,12 @@ def bibtex_entry(item: dict) -> str:
         fields.append(("url", _verbatim(item["URL"])))
     if "accessed" in item:
         fields.append(("urldate", _date_iso(item["accessed"])))
-    if "archive_location" in item:
-        fields.append(("addendum", "Archived copy: \\url{" + _verbatim(item["archive_location"]) + "}"))
+    if archive := _archive_url(item):
+        fields.append(("addendum", "Archived copy: \\url{" + _verbatim(archive) + "}"))
     if "language" in item:
         fields.append(("language", latex_escape(item["language"])))
     if "note" in item:
-        fields.append(("note", latex_escape(item["note"])))
+        fields.append(("note", latex_escape(_note_beside_archive(item))))
     width = max(len(name) for name, _ in fields)
     body = ",\n".join(
         f"  {name.ljust(width)} = {value}" if name == "month" else f"  {name.ljust(width)} = {{{value}}}"
@@ -262,9 +379,8 @@ _RIS_TYPES = {
 }
 
 
-def _ris_date(csl: dict) -> str:
-    parts = csl["date-parts"][0] + [None, None]
-    year, month, day = parts[:3]
+def _ris_date(parts: list[int]) -> str:
+    year, month, day = (parts + [None, None])[:3]
     return f"{year:04d}/{f'{month:02d}' if month else ''}/{f'{day:02d}' if day else ''}/"
 
 
@@ -279,20 +395,21 @@ def ris_entry(item: dict, *, government: bool = False) -> str:
         lines.append(("T2", item["container-title"]))
     if "publisher" in item:
         lines.append(("PB", item["publisher"]))
-    if "issued" in item:
-        lines += [("PY", str(item["issued"]["date-parts"][0][0])), ("DA", _ris_date(item["issued"]))]
+    # RIS has no ranges, circa or words: PY and DA give what every end of the date shares.
+    if parts := _shared_parts(item.get("issued", {})):
+        lines += [("PY", str(parts[0])), ("DA", _ris_date(parts))]
     if "version" in item:
         lines.append(("ET", f"version {item['version']}"))
     if "URL" in item:
         lines.append(("UR", item["URL"]))
     if "accessed" in item:
-        lines.append(("Y2", _ris_date(item["accessed"])))
+        lines.append(("Y2", _ris_date(item["accessed"]["date-parts"][0])))
     if "language" in item:
         lines.append(("LA", item["language"]))
-    if "archive_location" in item:
-        lines.append(("N1", f"Archived copy: {item['archive_location']}"))
+    if archive := _archive_url(item):
+        lines.append(("N1", f"Archived copy: {archive}"))
     if "note" in item:
-        lines.append(("N1", item["note"]))
+        lines.append(("N1", _note_beside_archive(item)))
     lines.append(("ER", ""))
     # One value a line: line breaks inside a value would start a bogus tag.
     return "".join(f"{tag}  - {' '.join(value.split())}\r\n" for tag, value in lines)
@@ -333,6 +450,7 @@ def _for_processor(item: dict, *, html: bool) -> dict:
     titles and notes are untrusted (seed 003 is a content-farm page). URLs are marked
     "nocase" so that a style's capitalisation never touches them."""
     item = copy.deepcopy(item)
+    item.pop("custom", None)  # data for other formats (source_item)
     if html:
         for key, value in item.items():
             if isinstance(value, str) and key not in ("id", "type"):
@@ -340,28 +458,45 @@ def _for_processor(item: dict, *, html: bool) -> dict:
         for name in item.get("author", []):
             for part, value in name.items():
                 name[part] = escape(value, quote=False)
-    for key in ("URL", "archive_location"):
-        if key in item:
-            item[key] = f'<span class="nocase">{item[key]}</span>'
+        for value in item.values():
+            if isinstance(value, dict) and "literal" in value:  # a date in words
+                value["literal"] = escape(value["literal"], quote=False)
+    if "URL" in item:
+        item["URL"] = f'<span class="nocase">{item["URL"]}</span>'
     return item
 
 
 def format_bibliography(items: list[dict], style: str, *, html: bool = False) -> list[str]:
     """The entries formatted by the CSL processor, in the style's order. With html=True
-    each entry is an HTML fragment, its text escaped by the processor."""
-    from citeproc import Citation, CitationItem, CitationStylesBibliography, formatter
+    each entry is an HTML fragment, its text escaped by the processor.
+
+    The order is the plain text's for HTML too: citeproc-py sorts on the rendered sort
+    keys, which in HTML are marked up ("<i>Outlet 5</i>" sorted before "Kim, J."), so
+    the entries are sorted as plain text and then formatted in that order."""
+    from citeproc import CitationStylesBibliography, formatter
     from citeproc.source.json import CiteProcJSON
 
     if style not in STYLES:
         raise UnknownStyle(f"Unknown style {style[:40]!r}: choose one of {', '.join(STYLES)}.")
     if not items:
         return []
-    source = CiteProcJSON([_for_processor(item, html=html) for item in items])
+    plain = CiteProcJSON([_for_processor(item, html=False) for item in items])
+    marked_up = CiteProcJSON([_for_processor(item, html=True) for item in items]) if html else None
     csl_compat.apply()  # the first time only: before any rendering, so every one follows the same rules
     with _render_lock, warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        bibliography = CitationStylesBibliography(_style(style), source, formatter.html if html else formatter.plain)
-        for item in items:
-            bibliography.register(Citation([CitationItem(item["id"])]))
+        bibliography = CitationStylesBibliography(_style(style), plain, formatter.plain)
+        _register(bibliography, [item["id"] for item in items])
         bibliography.sort()
+        if html:
+            order = bibliography.keys
+            bibliography = CitationStylesBibliography(_style(style), marked_up, formatter.html)
+            _register(bibliography, order)
         return [str(entry) for entry in bibliography.bibliography()]
+
+
+def _register(bibliography, keys) -> None:
+    from citeproc import Citation, CitationItem
+
+    for key in keys:
+        bibliography.register(Citation([CitationItem(key)]))

@@ -7,6 +7,12 @@ the parts of a many-valued column with " | ". The names are documented in README
 ("Exports and API") and are stable: a column may be added at the end, never renamed or
 removed.
 
+Each reported date X (made, period_start, ..., a source's published) is X, its EDTF
+text (a plain date reads as it always has: 2023-11-01, 2023-08, 2023), X_precision (day,
+month or year for a plain date, else null), then X_earliest and X_latest (the first and
+last day it allows, null where open), X_as_worded (the source's words) and X_inferred.
+JSON keeps a date's keys together; CSV adds the four new columns at its end.
+
 Rows are read with QuerySet.iterator(chunk_size=CHUNK_SIZE), which runs the querysets'
 prefetches once per chunk, so memory stays flat and the number of queries depends only
 on the number of chunks, whatever the number of rows.
@@ -16,6 +22,8 @@ import csv
 import io
 import json
 from decimal import Decimal
+
+from sources.date_fields import precision_of
 
 CHUNK_SIZE = 500
 _FLUSH_AT = 64 * 1024  # characters gathered before a piece of the response is sent
@@ -54,11 +62,35 @@ CSV_COLUMNS = [
     "version",
     "recorded",
     "revised",
+    # Added with EDTF dates, so at the end: the other columns keep their places.
+    "made_earliest",
+    "made_latest",
+    "made_as_worded",
+    "made_inferred",
+    "period_start_earliest",
+    "period_start_latest",
+    "period_start_as_worded",
+    "period_start_inferred",
+    "period_end_earliest",
+    "period_end_latest",
+    "period_end_as_worded",
+    "period_end_inferred",
 ]
 
 
-def _date(partial) -> tuple[str | None, str | None]:
-    return (partial.isoformat(), partial.precision) if partial else (None, None)
+def _date(obj, name: str) -> dict:
+    """The keys of the reported date `name` of `obj` (see the module's docstring). Read
+    from the columns, so that the words of a date not yet worked out are kept too."""
+    edtf = getattr(obj, f"{name}_edtf")
+    earliest, latest = getattr(obj, f"{name}_earliest"), getattr(obj, f"{name}_latest")
+    return {
+        name: edtf or None,
+        f"{name}_precision": precision_of(edtf) or None,
+        f"{name}_earliest": earliest.isoformat() if earliest else None,
+        f"{name}_latest": latest.isoformat() if latest else None,
+        f"{name}_as_worded": getattr(obj, f"{name}_as_worded"),
+        f"{name}_inferred": getattr(obj, f"{name}_inferred"),
+    }
 
 
 def _number(value: Decimal | None):
@@ -72,7 +104,6 @@ def _actor(actor) -> dict:
 
 
 def _source(source, absolute) -> dict:
-    published, precision = _date(source.published)
     return {
         "slug": source.slug,
         "title": source.title,
@@ -80,8 +111,7 @@ def _source(source, absolute) -> dict:
         "kind": source.kind,
         "url": source.url,
         "archive_url": source.archive_url,
-        "published": published,
-        "published_precision": precision,
+        **_date(source, "published"),
         "retrieved_at": source.retrieved_at.isoformat() if source.retrieved_at else None,
         "record_url": absolute(source.get_absolute_url()),
     }
@@ -104,19 +134,13 @@ def _citation(citation, absolute) -> dict:
 def claim_record(claim, absolute) -> dict:
     """The record of one claim, as JSON, NDJSON and the API give it. `claim` comes from
     Claim.objects.for_detail(); `absolute` turns a site path into a full URL."""
-    made, made_precision = _date(claim.made)
-    start, start_precision = _date(claim.period_start)
-    end, end_precision = _date(claim.period_end)
     record = {
         "slug": claim.slug,
         "url": absolute(claim.get_absolute_url()),
         "proposition": claim.proposition,
-        "made": made,
-        "made_precision": made_precision,
-        "period_start": start,
-        "period_start_precision": start_precision,
-        "period_end": end,
-        "period_end_precision": end_precision,
+        **_date(claim, "made"),
+        **_date(claim, "period_start"),
+        **_date(claim, "period_end"),
         "certainty": claim.certainty,
         "hedge": claim.hedge,
         "status": claim.status,
@@ -133,8 +157,7 @@ def claim_record(claim, absolute) -> dict:
                 "speaker": link.speaker,
                 "role": link.role,
                 "channel": link.channel,
-                "date": _date(link.date)[0],
-                "date_precision": _date(link.date)[1],
+                **_date(link, "date"),
             }
             for link in claim.attributions.all()
         ],
@@ -148,8 +171,7 @@ def claim_record(claim, absolute) -> dict:
                 "unit": q.unit,
                 "item": q.item,
                 "materiel": q.materiel.slug if q.materiel else None,
-                "as_of": _date(q.as_of)[0],
-                "as_of_precision": _date(q.as_of)[1],
+                **_date(q, "as_of"),
             }
             for q in claim.quantities.all()
         ],
@@ -160,8 +182,7 @@ def claim_record(claim, absolute) -> dict:
                 "url": absolute(d.get_absolute_url()),
                 "statement": d.statement,
                 "kind": d.kind,
-                "made": _date(d.made)[0],
-                "made_precision": _date(d.made)[1],
+                **_date(d, "made"),
                 "channel": d.channel,
                 "deniers": [_actor(a) for a in d.deniers.all()],
                 "citations": [_citation(c, absolute) for c in d.citations.all()],
@@ -233,6 +254,8 @@ def csv_row(record: dict) -> list:
 def _cell(value):
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"  # as JSON writes it
     if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
         return "'" + value
     return value
@@ -300,14 +323,12 @@ STREAMS = {
 
 def denial_record(denial, absolute) -> dict:
     """One denial, as the API gives it. `denial` comes from Denial.objects.for_detail()."""
-    made, made_precision = _date(denial.made)
     return {
         "slug": denial.slug,
         "url": absolute(denial.get_absolute_url()),
         "statement": denial.statement,
         "kind": denial.kind,
-        "made": made,
-        "made_precision": made_precision,
+        **_date(denial, "made"),
         "channel": denial.channel,
         "deniers": [_actor(a) for a in denial.deniers.all()],
         "claims": [c.slug for c in denial.public_claims],

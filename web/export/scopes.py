@@ -75,5 +75,9 @@ def cited_sources(scope: Scope) -> QuerySet:
         pk__in=DenialCitation.objects.filter(denials).values("source_id")
     )
     return (
-        Source.objects.filter(cited).for_bibliography().order_by(F("published_on").asc(nulls_last=True), "title", "pk")
+        Source.objects.filter(cited)
+        .for_bibliography()
+        .order_by(
+            F("published_earliest").asc(nulls_last=True), F("published_latest").asc(nulls_last=True), "title", "pk"
+        )
     )

@@ -27,6 +27,8 @@ from claims.models import (
     ClaimLink,
     Denial,
     DenialCitation,
+    DenialKind,
+    DenialOtherKind,
     Materiel,
     PublicationState,
     Publishable,
@@ -170,9 +172,19 @@ class PositionedFormSet(GuardedInlineFormSet):
 class AttributionInline(TabularInline):
     model = Attribution
     formset = PositionedFormSet
-    fields = ["position", "actor", "speaker", "role", "channel", "date_edtf", "date_as_worded", "date_inferred"]
+    fields = [
+        "position",
+        "actor",
+        "speaker",
+        "role",
+        "channel",
+        "document",
+        "date_edtf",
+        "date_as_worded",
+        "date_inferred",
+    ]
     ordering = ["position", "pk"]
-    autocomplete_fields = ["actor"]
+    autocomplete_fields = ["actor", "document"]
     extra = 1
     max_num = 30
     verbose_name_plural = "relay chain, from the origin (1) towards the public"
@@ -232,6 +244,15 @@ class ClaimCitationInline(CitationInline):
 
 class DenialCitationInline(CitationInline):
     model = DenialCitation
+
+
+class DenialOtherKindInline(TabularInline):
+    model = DenialOtherKind
+    formset = GuardedInlineFormSet
+    fields = ["kind"]
+    extra = 0
+    max_num = len(DenialKind.choices) - 1
+    verbose_name_plural = "also a … (a dismissal that is also a counter-claim)"
 
 
 class ClaimLinkInline(TabularInline):
@@ -359,15 +380,16 @@ class DenialAdmin(PublicationAdmin):
     date_hierarchy = "made_earliest"
     prepopulated_fields = {"slug": ["statement"]}
     autocomplete_fields = ["deniers", "claims"]
-    readonly_fields = ["version", "created_at", "updated_at"]
+    readonly_fields = ["version", "created_at", "updated_at", "old_addresses"]
     fieldsets = [
         ("Statement and date", {"fields": ["statement", "slug", ("made_edtf", "made_as_worded", "made_inferred")]}),
         ("Who denied, and how", {"fields": ["deniers", "kind", "channel"]}),
         ("Claims it answers", {"fields": ["claims"]}),
         ("Publication", {"fields": ["state", ("version", "created_at", "updated_at")]}),
-        ("Notes", {"fields": ["notes"]}),
+        ("Notes", {"fields": ["notes", "old_addresses"]}),
     ]
-    inlines = [DenialCitationInline]
+    inlines = [DenialOtherKindInline, DenialCitationInline]
+    actions = ["publish_selected", "merge_selected"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(claim_count=Count("claims")).prefetch_related("deniers")
@@ -383,6 +405,22 @@ class DenialAdmin(PublicationAdmin):
     @admin.display(description="claims answered", ordering="claim_count")
     def claim_count(self, obj):
         return obj.claim_count
+
+    @admin.display(description="addresses of denials merged into this one")
+    def old_addresses(self, obj):
+        slugs = list(obj.redirects.values_list("slug", flat=True)) if obj.pk else []
+        return ", ".join(slugs) or "-"
+
+    @admin.action(description="Merge the selected denials into the one recorded first")
+    def merge_selected(self, request, queryset):
+        denials = list(queryset)
+        try:
+            kept = services.merge_denials(denials=denials, user=request.user)
+        except (ValidationError, PermissionDenied) as exc:
+            message = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+            self.message_user(request, f"Nothing was merged: {message}", messages.ERROR)
+            return
+        self.message_user(request, f"Merged {len(denials)} denials into “{kept}”; the others' addresses lead to it.")
 
 
 # Who and what claims are about

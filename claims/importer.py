@@ -33,6 +33,7 @@ from claims.models import (
     ClaimLink,
     Denial,
     DenialCitation,
+    DenialOtherKind,
     Materiel,
     Quantity,
     Topic,
@@ -73,6 +74,7 @@ _PART_KEYS = {
     Attribution: [("position", "actor_id")],
     Quantity: [_QUANTITY_DEFINITION, ("position",)],
     ClaimCitation: [("source_id", "quote")],
+    DenialOtherKind: [("kind",)],
     DenialCitation: [("source_id", "quote")],
     ClaimLink: [("to_claim_id", "kind")],
 }
@@ -225,11 +227,21 @@ class _Importer:
         self._save(outlet, "outlets")
 
     def _load_sources(self, rec):
-        fields = _Fields(rec, required={"slug", "outlet", "title"})
+        fields = _Fields(rec, required={"slug", "title"})
         source = self._get_or_new(Source, fields.text("slug"))
-        source.outlet = self._ref(Outlet, fields.text("outlet"), "outlet")
+        outlet = fields.text("outlet")  # none for an unpublished document
+        source.outlet = self._ref(Outlet, outlet, "outlet") if outlet else None
         fields.text_fields(
-            source, "title", "kind", "url", "language", "archive_url", "text", "reliability_override", "notes"
+            source,
+            "title",
+            "kind",
+            "issuer",
+            "url",
+            "language",
+            "archive_url",
+            "text",
+            "reliability_override",
+            "notes",
         )
         source.authors = "\n".join(fields.text_list("authors"))
         fields.reported_date(source, "published")
@@ -312,12 +324,20 @@ class _Importer:
             else:
                 actors = self._refs(Actor, slugs, sub.path("actor"))
             role, channel, speaker = sub.text("role"), sub.text("channel"), sub.text("speaker")
+            document = sub.text("document")
+            document = self._ref(Source, document, sub.path("document")) if document else None
             dated = Attribution()
             sub.reported_date(dated, "date")
             sub.finish()
             for actor in actors:
                 link = Attribution(
-                    claim=claim, position=i + 1, actor=actor, speaker=speaker, role=role, channel=channel
+                    claim=claim,
+                    position=i + 1,
+                    actor=actor,
+                    speaker=speaker,
+                    role=role,
+                    channel=channel,
+                    document=document,
                 )
                 link.date = dated.date
                 attributions.append((f"chain[{i}]", link))
@@ -394,13 +414,21 @@ class _Importer:
         if not deniers:
             raise RecordError("deniers", "name at least one actor who denied.")
         answers = self._refs(Claim, fields.text_list("answers"), "answers")
+        also = [
+            (f"also[{i}]", DenialOtherKind(denial=denial, kind=kind)) for i, kind in enumerate(fields.text_list("also"))
+        ]
         citations = fields.records("citations")
         fields.finish()
         self._check(denial)
-        plan = self._citation_plan(denial, DenialCitation, "denial", citations)
+        plans = [
+            _Plan(denial, "denial", "other_kinds", also),
+            self._citation_plan(denial, DenialCitation, "denial", citations),
+        ]
         m2m = {"deniers": deniers, "claims": answers}
-        self._store(denial, "denials", parts_changed=plan.changed or _m2m_changed(denial, m2m))
-        self._apply(plan)
+        changed = any(plan.changed for plan in plans) or _m2m_changed(denial, m2m)
+        self._store(denial, "denials", parts_changed=changed)
+        for plan in plans:
+            self._apply(plan)
         for name, objects in m2m.items():
             getattr(denial, name).set(objects)
         _check_publication(denial)

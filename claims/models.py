@@ -177,6 +177,7 @@ class DenialQuerySet(PublishedQuerySet):
     def for_list(self):
         return self.prefetch_related(
             "deniers",
+            "other_kinds",
             models.Prefetch(
                 "claims", queryset=Claim.objects.published().only("pk", "slug", "proposition"), to_attr="public_claims"
             ),
@@ -605,6 +606,15 @@ class Attribution(ReportedDates, TrackedModel):
     channel = models.CharField(
         max_length=200, blank=True, help_text="How it was passed on: 'closed-door briefing to lawmakers'."
     )
+    document = models.ForeignKey(
+        Source,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="spoken_through",
+        help_text="The document the actor spoke through, when it is recorded as a source: the briefing, "
+        "the report, the statement (often an unpublished one, known through the stories citing it).",
+    )
     date_edtf, date_earliest, date_latest, date_as_worded, date_inferred = reported_date(
         "date", "When this link passed it on."
     )
@@ -843,8 +853,8 @@ class Denial(ReportedDates, Publishable, VersionedModel):
     kind = models.CharField(
         max_length=15,
         choices=Kind.choices,
-        help_text="Categorical: 'we did not'. Dismissal: 'baseless', 'rumours'. Partial: denies part. "
-        "Non-denial: answers without denying. Counter-claim: accuses back.",
+        help_text="Its sharpest kind. Categorical: 'we did not'. Dismissal: 'baseless', 'rumours'. Partial: "
+        "denies part. Non-denial: answers without denying. Counter-claim: accuses back. Add other kinds below.",
     )
     channel = models.CharField(max_length=200, blank=True, help_text="'press conference in Pyongyang'.")
     claims = models.ManyToManyField(
@@ -865,7 +875,7 @@ class Denial(ReportedDates, Publishable, VersionedModel):
     objects = DenialQuerySet.as_manager()
 
     history = TrackedHistory(m2m_fields=["deniers", "claims"])
-    history_parts = ("citations",)
+    history_parts = ("citations", "other_kinds")
 
     class Meta:
         ordering = [F("made_earliest").desc(nulls_last=True), F("made_latest").desc(nulls_last=True), "slug"]
@@ -883,6 +893,58 @@ class Denial(ReportedDates, Publishable, VersionedModel):
 
     def get_absolute_url(self):
         return reverse("web:denial_detail", args=[self.slug])
+
+    @property
+    def kinds(self) -> list[str]:
+        """Every kind it is, its sharpest first: ["dismissal", "counter_claim"]."""
+        return [self.kind, *(other.kind for other in self.other_kinds.all() if other.kind != self.kind)]
+
+    def get_kinds_display(self) -> str:
+        labels = dict(DenialKind.choices)
+        first, *others = (labels.get(kind, kind) for kind in self.kinds)
+        return f"{first}; also {', '.join(others)}" if others else first
+
+
+class DenialOtherKind(TrackedModel):
+    """A further kind of the same act of denying: a dismissal that is also a counter-claim."""
+
+    denial = models.ForeignKey(Denial, on_delete=models.CASCADE, related_name="other_kinds")
+    kind = models.CharField(max_length=15, choices=DenialKind.choices)
+
+    history = TrackedHistory()
+
+    class Meta:
+        ordering = ["denial", "kind"]
+        verbose_name = "other kind"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["denial", "kind"],
+                name="denialotherkind_once",
+                violation_error_message="This kind is already given.",
+            ),
+            models.CheckConstraint(condition=Q(kind__in=DenialKind.values), name="denialotherkind_kind_valid"),
+        ]
+
+    def __str__(self):
+        return self.get_kind_display()
+
+    def get_absolute_url(self):
+        return self.denial.get_absolute_url()
+
+    def clean(self):
+        if self.denial_id and self.kind == self.denial.kind:
+            raise ValidationError({"kind": "This is already the denial's kind."})
+
+
+class DenialRedirect(models.Model):
+    """The address of a denial merged into another (claims.services.merge_denials): its old
+    slug leads to the denial kept, wherever that moves."""
+
+    slug = models.SlugField(max_length=150, unique=True)
+    denial = models.ForeignKey(Denial, on_delete=models.CASCADE, related_name="redirects")
+
+    def __str__(self):
+        return f"{self.slug} → {self.denial.slug}"
 
 
 class DenialCitation(Citation):

@@ -9,7 +9,7 @@ least one citation quoting its source; taking a record back keeps it and its his
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from claims.models import Claim, Denial, PublicationState
+from claims.models import Claim, Denial, DenialRedirect, PublicationState
 from history import services as history_services
 from history.tracking import recording
 
@@ -64,3 +64,47 @@ def unpublish_claim(*, claim: Claim, user, reason: str, state: str = Publication
     if state == PublicationState.PUBLISHED:
         raise ValueError("unpublish_claim takes a claim back to review or draft")
     return _set_state(record=claim, state=state, user=user, reason=reason)
+
+
+def merge_denials(*, denials, user, reason: str = "") -> Denial:
+    """Merge denials recorded more than once (the same act of denying, reported by two
+    outlets) into the one recorded first, as one revision: its citations, deniers, claims
+    answered and kinds gain the others', their notes are appended, and each merged
+    denial's address leads to it from then on. The denials must share a publication
+    state: merging must not publish or hide anything."""
+    denials = sorted(denials, key=lambda denial: (denial.created_at, denial.pk))
+    if len(denials) < 2:
+        raise ValidationError("Choose at least two denials to merge.")
+    if len({denial.state for denial in denials}) > 1:
+        raise ValidationError("Merge denials in the same publication state only: publish or take back first.")
+    if any(denial.state == PublicationState.PUBLISHED for denial in denials):
+        _check_may_publish(model=Denial, user=user)
+    kept, *merged = denials
+    reason = reason or f"Merged {', '.join(d.slug for d in merged)} into {kept.slug}: one act of denying."
+    with transaction.atomic(), recording(reason=reason, user=user):
+        kept = Denial.objects.select_for_update().get(pk=kept.pk)
+        quoted = set(kept.citations.values_list("source_id", "quote"))
+        position = max(kept.citations.values_list("position", flat=True), default=0)
+        kinds = {kept.kind, *kept.other_kinds.values_list("kind", flat=True)}
+        for other in Denial.objects.filter(pk__in=[d.pk for d in merged]).order_by("created_at", "pk"):
+            for citation in other.citations.order_by("position", "pk"):
+                if (citation.source_id, citation.quote) not in quoted:
+                    quoted.add((citation.source_id, citation.quote))
+                    position += 1
+                    citation.pk, citation.denial, citation.position = None, kept, position
+                    citation.save()
+            kept.deniers.add(*other.deniers.all())
+            kept.claims.add(*other.claims.all())
+            for kind in {other.kind, *other.other_kinds.values_list("kind", flat=True)} - kinds:
+                kinds.add(kind)
+                kept.other_kinds.create(kind=kind)
+            if other.notes:
+                kept.notes = f"{kept.notes}\n\nFrom the merged “{other.slug}”: {other.notes}".strip()
+            kept.channel = kept.channel or other.channel
+            if not kept.made_edtf:
+                kept.made = other.made
+            other.redirects.update(denial=kept)
+            DenialRedirect.objects.create(slug=other.slug, denial=kept)
+            other.delete()
+        kept.save()
+    return kept

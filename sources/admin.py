@@ -70,13 +70,16 @@ class SourceAdmin(HistoryAdminMixin):
     ]
     list_filter = ["kind", "outlet__kind", "outlet__reliability", "reliability_override", "language"]
     list_select_related = ["outlet"]
-    search_fields = ["title", "slug", "url", "authors", "outlet__name", "outlet__domain"]
+    search_fields = ["title", "slug", "url", "authors", "issuer", "outlet__name", "outlet__domain"]
     date_hierarchy = "published_earliest"
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["outlet"]
     readonly_fields = ["outlet_reliability", "effective_reliability", "text_sha256", "derived_copies"]
     fieldsets = [
-        (None, {"fields": ["outlet", "title", "slug", "kind", "url", "archive_url", "authors", "language"]}),
+        (
+            None,
+            {"fields": [("outlet", "issuer"), "title", "slug", "kind", "url", "archive_url", "authors", "language"]},
+        ),
         ("Dates", {"fields": [("published_edtf", "published_as_worded", "published_inferred"), "retrieved_at"]}),
         ("Reliability", {"fields": ["reliability_override", ("outlet_reliability", "effective_reliability")]}),
         ("Text", {"fields": ["text", "text_sha256"]}),
@@ -86,7 +89,8 @@ class SourceAdmin(HistoryAdminMixin):
     inlines = [DerivationInline]
 
     def get_queryset(self, request):
-        effective = Coalesce(NullIf("reliability_override", Value("")), "outlet__reliability")
+        # As Source.reliability: its own grade, its outlet's, else F (cannot be judged).
+        effective = Coalesce(NullIf("reliability_override", Value("")), "outlet__reliability", Value(Reliability.F))
         return super().get_queryset(request).annotate(effective_grade=effective)
 
     @admin.display(description="published", ordering="published_earliest")
@@ -99,8 +103,6 @@ class SourceAdmin(HistoryAdminMixin):
 
     @admin.display(description="effective grade", ordering="effective_grade")
     def effective_reliability(self, obj):
-        if not obj.outlet_id:
-            return "-"
         label = Reliability(obj.reliability).label
         return f"{label} (this document)" if obj.reliability_override else label
 

@@ -157,6 +157,16 @@ class SourceKind(models.TextChoices):
     OTHER = "other", "other"
 
 
+# What a document nobody published can be: known through the sources that cite it.
+UNPUBLISHED_KINDS = (
+    SourceKind.BRIEFING,
+    SourceKind.REPORT,
+    SourceKind.STATEMENT,
+    SourceKind.TRANSCRIPT,
+    SourceKind.OTHER,
+)
+
+
 class SourceQuerySet(models.QuerySet):
     """Reads of sources, each with its outlet and its derivations loaded in a constant
     number of queries whatever the number of rows."""
@@ -187,8 +197,26 @@ class SourceQuerySet(models.QuerySet):
 class Source(ReportedDates, VersionedModel):
     Kind = SourceKind
 
-    outlet = models.ForeignKey(Outlet, on_delete=models.PROTECT, related_name="sources")
-    title = models.CharField(max_length=500, help_text="The headline or title as published.")
+    outlet = models.ForeignKey(
+        Outlet,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="sources",
+        help_text="Who published it. Leave blank for a document that was never published (a closed-door "
+        "briefing, a report to lawmakers), known through the sources that cite it: add those as derivations.",
+    )
+    issuer = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="The body that issued an unpublished document: 'National Intelligence Service'. "
+        "Citations give it as the publisher.",
+    )
+    title = models.CharField(
+        max_length=500,
+        help_text="The headline or title as published; for an unpublished document, a plain description: "
+        "'NIS briefing to the National Assembly Intelligence Committee'.",
+    )
     slug = models.SlugField(max_length=150, help_text="Stable part of the source's public URL.")
     url = models.CharField(
         "URL",
@@ -255,10 +283,16 @@ class Source(ReportedDates, VersionedModel):
                 name="source_text_hash_present",
             ),
             *reported_date_rules("source", "published"),
+            models.CheckConstraint(
+                condition=Q(outlet__isnull=False) | Q(kind__in=UNPUBLISHED_KINDS),
+                name="source_unpublished_kind",
+                violation_error_message="A source without an outlet is an unpublished document: "
+                "a briefing, report, statement, transcript or other document.",
+            ),
         ]
 
     def __str__(self):
-        return f"{self.title} ({self.outlet.name if self.outlet_id else '?'})"
+        return f"{self.title} ({self.publisher or 'unpublished'})"
 
     def save(self, *args, **kwargs):
         # Also on save, so every path (admin, importer, shell) stores the same form.
@@ -270,7 +304,18 @@ class Source(ReportedDates, VersionedModel):
 
     @property
     def reliability(self) -> str:
-        return self.reliability_override or self.outlet.reliability
+        """The document's grade: its own, else its outlet's; F (cannot be judged) for an
+        unpublished document graded by nobody."""
+        return self.reliability_override or (self.outlet.reliability if self.outlet_id else Reliability.F)
+
+    @property
+    def is_unpublished(self) -> bool:
+        return self.outlet_id is None
+
+    @property
+    def publisher(self) -> str:
+        """Who put it out: the outlet, else the issuing body of an unpublished document."""
+        return self.outlet.name if self.outlet_id else self.issuer
 
     @property
     def author_list(self) -> list[str]:
@@ -278,6 +323,10 @@ class Source(ReportedDates, VersionedModel):
 
     def clean(self):
         self._derive_fields()
+        if self.outlet_id is None and self.kind not in UNPUBLISHED_KINDS:
+            raise ValidationError(
+                {"outlet": "Give the outlet that published it, or choose the kind of unpublished document it is."}
+            )
 
     def _derive_fields(self):
         self.url = normalize_url(self.url)

@@ -13,6 +13,7 @@ from claims.models import (
     ClaimLink,
     Denial,
     DenialCitation,
+    DenialOtherKind,
     Materiel,
     PublicationState,
     Quantity,
@@ -157,3 +158,16 @@ def make_user(django_user_model, group: str, username: str):
     user = django_user_model.objects.create_user(username, password="unused-password", is_staff=True)
     user.groups.add(Group.objects.get(name=group))
     return user
+
+
+def make_denial_other_kind(**fields) -> DenialOtherKind:
+    if "denial" not in fields:
+        fields["denial"] = make_denial(kind="dismissal")
+    fields.setdefault("kind", "counter_claim")
+    return DenialOtherKind.objects.create(**fields)
+
+
+def make_unpublished_document(**fields) -> Source:
+    """A source nobody published: a briefing known through the stories citing it."""
+    fields = {"outlet": None, "kind": "briefing", "issuer": "National Intelligence Service", "url": "", **fields}
+    return make_source(**fields)

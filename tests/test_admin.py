@@ -18,7 +18,7 @@ from django.db.models import Model
 from django.urls import reverse
 from django.utils import timezone
 
-from claims.models import ActorAlias, Attribution, Claim, Denial, PublicationState
+from claims.models import ActorAlias, Attribution, Claim, Denial, DenialOtherKind, DenialRedirect, PublicationState
 from sources.models import Source
 from tests.factories import (
     make_actor,
@@ -160,10 +160,17 @@ def form_errors(response) -> list[str]:
 # The groups migration
 
 
+# Models with no admin page of their own, and why.
+UNREGISTERED = {
+    DenialOtherKind: "edited inline on its denial's page",
+    DenialRedirect: "written by the merge action, listed on the denial's page",
+}
+
+
 def test_every_model_of_sources_and_claims_is_registered():
     models = {m for label in CURATED_APPS for m in global_apps.get_app_config(label).get_models()}
-    assert models == set(CURATED_MODELS)
-    assert len(models) == 14
+    assert models == set(CURATED_MODELS) | set(UNREGISTERED)
+    assert len(models) == 16
 
 
 @pytest.mark.django_db
@@ -188,6 +195,8 @@ def test_analyst_group_may_edit_everything_and_delete_only_inline_parts(analyst)
     }
     assert not analyst.has_perm("claims.publish_claim")
     assert not analyst.has_perm("claims.publish_denial")
+    # The further kinds of a denial, edited inline on its page (granted by 0009_group_permissions).
+    assert all(analyst.has_perm(f"claims.{action}_denialotherkind") for action in ("add", "change", "delete"))
 
 
 @pytest.mark.django_db

@@ -28,12 +28,14 @@ from tests.factories import (
     make_claim_link,
     make_denial,
     make_denial_citation,
+    make_denial_other_kind,
     make_derivation,
     make_materiel,
     make_outlet,
     make_quantity,
     make_source,
     make_topic,
+    make_unpublished_document,
 )
 
 APPS = ("sources", "claims")
@@ -121,6 +123,7 @@ CHOICE_CASES = [
     ("claimcitation_stance_valid", make_claim_citation, "stance", "denies", "disputes"),
     ("denialcitation_stance_valid", make_denial_citation, "stance", "", "corroborates"),
     ("denial_kind_valid", make_denial, "kind", "refusal", "counter_claim"),
+    ("denialotherkind_kind_valid", make_denial_other_kind, "kind", "refusal", "partial"),
     ("denial_state_valid", make_denial, "state", "public", "draft"),
     ("claimlink_kind_valid", make_claim_link, "kind", "refutes", "same_as"),
 ]
@@ -635,3 +638,28 @@ def test_every_model_constraint_exists_in_the_database_under_its_name():
 def test_constraint_names_are_unique_across_the_apps():
     names = [c.name for label in APPS for m in apps.get_app_config(label).get_models() for c in m._meta.constraints]
     assert len(names) == len(set(names))
+
+
+# --- unpublished documents and further kinds of denial ------------------------------
+
+
+@covers("source_unpublished_kind")
+@pytest.mark.parametrize("kind", ["article", "wire_story", "social_post", "video", "image"])
+def test_a_published_kind_of_source_without_an_outlet_is_rejected_by_database(kind):
+    with violates("source_unpublished_kind"):
+        make_unpublished_document(kind=kind)
+
+
+@covers("source_unpublished_kind")
+@pytest.mark.parametrize("kind", ["briefing", "report", "statement", "transcript", "other"])
+def test_an_unpublished_document_of_an_unpublished_kind_is_accepted(kind):
+    source = make_unpublished_document(kind=kind)
+    source.refresh_from_db()
+    assert (source.outlet_id, source.kind) == (None, kind)
+
+
+@covers("denialotherkind_once")
+def test_the_same_further_kind_twice_is_rejected_by_database():
+    other = make_denial_other_kind()
+    with violates("denialotherkind_once"):
+        make_denial_other_kind(denial=other.denial, kind=other.kind)

@@ -12,6 +12,7 @@ from django.db import transaction
 from claims.models import Actor, ActorAlias, Attribution, Claim, ClaimCitation, Denial, DenialCitation
 from sources.models import Derivation, Outlet, Source
 from sources.reported_dates import relative
+from sources.services import independent_origins
 
 DEMO = Path(settings.BASE_DIR) / "claims" / "data" / "seed_story.yaml"
 SEEDS = Path(settings.BASE_DIR).parent / "shared" / "seeds"
@@ -322,7 +323,7 @@ def test_seed_000_derivations(demo):
 @pytest.mark.django_db
 def test_every_source_says_where_it_comes_from(demo):
     for source in Source.objects.all():
-        assert "seed" in source.notes, source.slug
+        assert "seed" in source.notes or "Known only through" in source.notes, source.slug
 
 
 @pytest.mark.skipif(not SEEDS.is_dir(), reason="shared/seeds is not beside the repository")
@@ -433,3 +434,22 @@ def test_the_briefing_of_wednesday_is_dated_from_the_ap_story_and_marked_inferre
     briefing = claim.attributions.get(position=1)
     assert (briefing.date_edtf, briefing.date_as_worded, briefing.date_inferred) == ("2023-11-01", "Wednesday", True)
     assert relative("Wednesday", reference=Source.objects.get(slug=AP).published.earliest).edtf == "2023-11-01"
+
+
+@pytest.mark.django_db
+def test_the_briefings_are_unpublished_documents_the_stories_cite(demo):
+    nis = Source.objects.get(slug="nis-briefing-2023-11-01")
+    assert (nis.outlet, nis.issuer, nis.kind, nis.reliability) == (
+        None,
+        "National Intelligence Service",
+        "briefing",
+        "F",
+    )
+    assert set(nis.derived_copies.values_list("source__slug", "kind")) == {(AP, "cites")}
+    claim = Claim.objects.get(slug=MILLION)
+    assert claim.attributions.get(position=1).document == nis
+    military = Source.objects.get(slug="sk-military-briefing-2023-11-02")
+    assert set(military.derived_copies.values_list("source__slug", "kind")) == {(AP_MILITARY, "cites")}
+    # The AP story, its verbatim copy and the summary all go back to the briefing: one origin.
+    cited = claim.citations.values_list("source_id", flat=True)
+    assert len(independent_origins(cited)) == 1

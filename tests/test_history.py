@@ -94,7 +94,7 @@ TEXT_FIELD = {
 # Queries the public changelog and a revision page may issue, whatever the history.
 CHANGELOG_MAX_QUERIES = 5
 REVISION_MAX_QUERIES = 11
-ADMIN_HISTORY_MAX_QUERIES = 20
+ADMIN_HISTORY_MAX_QUERIES = 21  # one per kind of record a change can name (a chain step names its document)
 DELETED_LIST_MAX_QUERIES = 6
 
 

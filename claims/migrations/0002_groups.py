@@ -17,7 +17,16 @@ from django.db import migrations
 CURATED_APPS = ("sources", "claims")
 ANALYST_ACTIONS = ("view", "add", "change")
 # Models an analyst edits as inlines of a larger record, so may delete rows of.
-PARTS = ("attribution", "quantity", "claimcitation", "denialcitation", "claimlink", "derivation", "actoralias")
+PARTS = (
+    "attribution",
+    "quantity",
+    "claimcitation",
+    "denialcitation",
+    "denialotherkind",
+    "claimlink",
+    "derivation",
+    "actoralias",
+)
 PUBLISH = ("publish_claim", "publish_denial")
 GROUP_NAMES = ("analyst", "editor")
 

@@ -22,6 +22,7 @@ from claims.models import (
     Actor,
     ActorAlias,
     Attribution,
+    CitationFigure,
     Claim,
     ClaimCitation,
     ClaimLink,
@@ -198,6 +199,7 @@ class QuantityInline(StackedInline):
     formset = PositionedFormSet
     fields = [
         ("position", "as_worded"),
+        ("kind", "certainty"),
         ("comparator", "low", "high"),
         ("item", "unit", "materiel"),
         ("as_of_edtf", "as_of_as_worded", "as_of_inferred"),
@@ -508,6 +510,7 @@ class QuantityAdmin(HistoryAdminMixin):
     fields = [
         "claim",
         ("position", "as_worded"),
+        ("kind", "certainty"),
         ("comparator", "low", "high"),
         ("item", "unit", "materiel"),
         ("as_of_edtf", "as_of_as_worded", "as_of_inferred"),
@@ -541,8 +544,19 @@ class CitationAdmin(HistoryAdminMixin):
         return obj.quote_found
 
 
+class CitationFigureInline(TabularInline):
+    model = CitationFigure
+    formset = GuardedInlineFormSet
+    fields = ["quantity", "as_worded"]
+    autocomplete_fields = ["quantity"]
+    extra = 0
+    max_num = 50
+    verbose_name_plural = "the claim's figures as this source words them"
+
+
 @admin.register(ClaimCitation)
 class ClaimCitationAdmin(CitationAdmin):
+    inlines = [CitationFigureInline]
     list_display = ["claim", "source", "stance", "quote_excerpt", "quote_found"]
     list_select_related = ["claim", "source__outlet"]
     search_fields = ["quote", "translation", "locator", "source__title", "claim__proposition", "claim__slug"]

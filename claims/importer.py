@@ -28,6 +28,7 @@ from claims.models import (
     Actor,
     ActorAlias,
     Attribution,
+    CitationFigure,
     Claim,
     ClaimCitation,
     ClaimLink,
@@ -59,6 +60,8 @@ _SECTION_MODELS = {
 # it, else (when a figure was edited) by its position.
 _QUANTITY_DEFINITION = (
     "as_worded",
+    "kind",
+    "certainty",
     "comparator",
     "low",
     "high",
@@ -75,6 +78,7 @@ _PART_KEYS = {
     Quantity: [_QUANTITY_DEFINITION, ("position",)],
     ClaimCitation: [("source_id", "quote")],
     DenialOtherKind: [("kind",)],
+    CitationFigure: [("quantity_id",)],
     DenialCitation: [("source_id", "quote")],
     ClaimLink: [("to_claim_id", "kind")],
 }
@@ -346,7 +350,7 @@ class _Importer:
         for i, part in enumerate(quantities):
             sub = _Fields(part, required={"comparator", "item"}, prefix=f"quantities[{i}].")
             quantity = Quantity(claim=claim, position=i + 1)
-            sub.text_fields(quantity, "as_worded", "comparator", "unit", "item")
+            sub.text_fields(quantity, "as_worded", "kind", "certainty", "comparator", "unit", "item")
             quantity.low = sub.number("low")
             quantity.high = sub.number("high")
             slug = sub.text("materiel")
@@ -372,10 +376,28 @@ class _Importer:
         )
         for plan in plans:
             self._apply(plan)
+        self._apply_figure_wordings(claim, plans[2])
         for name, objects in m2m.items():
             getattr(claim, name).set(objects)
         _check_publication(claim)
         self._claims[claim.slug] = claim
+
+    def _apply_figure_wordings(self, claim, citations: "_Plan"):
+        """Each citation's wording of the claim's figures (`figure` is the figure's place
+        in the claim's `quantities`, from 1), once the citations and figures are stored."""
+        figures = {q.position: q for q in claim.quantities.all()}
+        for _path, wanted, row in citations.steps:
+            citation = row or wanted
+            wordings = []
+            for figure_path, fields in wanted.figure_wordings:
+                number = fields.integer("figure")
+                if number not in figures:
+                    raise RecordError(f"{figure_path}.figure", f"the claim has no figure {number} in its quantities.")
+                wordings.append(
+                    (figure_path, CitationFigure(quantity=figures[number], as_worded=fields.text("as_worded")))
+                )
+                fields.finish()
+            self._apply(_Plan(citation, "citation", "figures", wordings))
 
     def _load_claim_links(self, rec):
         claim = self._claims[rec["slug"]]
@@ -444,6 +466,11 @@ class _Importer:
             sub.text_fields(
                 citation, "quote", "quote_prefix", "quote_suffix", "translation", "locator", "stance", "note"
             )
+            if model is ClaimCitation:
+                citation.figure_wordings = [
+                    (sub.path(f"figures[{j}]"), _Fields(figure, required={"figure", "as_worded"}))
+                    for j, figure in enumerate(sub.records("figures"))
+                ]
             sub.finish()
             wanted.append((f"citations[{i}]", citation))
         return _Plan(owner, owner_field, "citations", wanted)

@@ -664,6 +664,36 @@ class QuantityComparator(models.TextChoices):
     LESS_THAN = "less_than", "less than"
     BETWEEN = "between", "between"
     UNSPECIFIED = "unspecified", "an unspecified number of"
+    # Orders of magnitude, each read as the range in MAGNITUDES.
+    DOZENS = "dozens", "dozens of"
+    HUNDREDS = "hundreds", "hundreds of"
+    THOUSANDS = "thousands", "thousands of"
+    TENS_OF_THOUSANDS = "tens_of_thousands", "tens of thousands of"
+    HUNDREDS_OF_THOUSANDS = "hundreds_of_thousands", "hundreds of thousands of"
+    MILLIONS = "millions", "millions of"
+
+
+# What an order of magnitude is read as (low, high): a plural of the unit, so "hundreds"
+# begins at 200, and it stops below the next order. Documented in docs/import-format.md.
+MAGNITUDES = {
+    QuantityComparator.DOZENS: (24, 99),
+    QuantityComparator.HUNDREDS: (200, 999),
+    QuantityComparator.THOUSANDS: (2_000, 9_999),
+    QuantityComparator.TENS_OF_THOUSANDS: (20_000, 99_999),
+    QuantityComparator.HUNDREDS_OF_THOUSANDS: (200_000, 999_999),
+    QuantityComparator.MILLIONS: (2_000_000, 9_999_999),
+}
+# Comparators with a low and a high figure.
+RANGED = (QuantityComparator.BETWEEN, *MAGNITUDES)
+
+
+class QuantityKind(models.TextChoices):
+    COUNT = "count", "count"
+    CUMULATIVE = "cumulative", "cumulative total"
+    CAPACITY = "capacity", "capacity"
+    RATE = "rate", "rate"
+    ESTIMATE = "estimate", "estimate"
+    EQUIVALENT = "equivalent", "equivalent"
 
 
 class Quantity(ReportedDates, TrackedModel):
@@ -671,16 +701,35 @@ class Quantity(ReportedDates, TrackedModel):
     comparator 'more than', low 1,000,000, item 'artillery shells', never a bare number."""
 
     Comparator = QuantityComparator
+    Kind = QuantityKind
 
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="quantities")
     position = models.PositiveSmallIntegerField(default=1)
+    kind = models.CharField(
+        max_length=12,
+        choices=Kind.choices,
+        default=Kind.COUNT,
+        help_text="What the figure measures. Count: things counted (shipped, delivered). Cumulative total: "
+        "all so far. Capacity: what could be held or made ('containers that could hold up to'), not a count. "
+        "Rate: per period. Estimate: an estimate the claim itself calls one. Equivalent: a figure "
+        "restated in other terms ('two months' worth of supplies').",
+    )
+    certainty = models.CharField(
+        "figure's certainty",
+        max_length=10,
+        choices=ClaimCertainty.choices,
+        blank=True,
+        help_text="When the claimant is surer or less sure of this figure than of the claim "
+        "('could contain up to'): blank means as the claim.",
+    )
     as_worded = models.CharField(
         max_length=300, blank=True, help_text="The figure exactly as the source words it: 'more than a million'."
     )
     comparator = models.CharField(
-        max_length=12,
+        max_length=25,
         choices=Comparator.choices,
-        help_text="Between needs low and high; unspecified needs neither; every other comparator needs low only.",
+        help_text="Between needs low and high; unspecified needs neither; an order of magnitude "
+        "('hundreds of thousands of') fills low and high itself; every other comparator needs low only.",
     )
     low = models.DecimalField(max_digits=20, decimal_places=2, null=True, blank=True)
     high = models.DecimalField(max_digits=20, decimal_places=2, null=True, blank=True)
@@ -712,16 +761,20 @@ class Quantity(ReportedDates, TrackedModel):
                 violation_error_message="An unspecified quantity has no numbers.",
             ),
             models.CheckConstraint(
-                condition=~Q(comparator="between") | Q(low__isnull=False, high__isnull=False, low__lte=F("high")),
+                condition=~Q(comparator__in=RANGED) | Q(low__isnull=False, high__isnull=False, low__lte=F("high")),
                 name="quantity_between_has_low_le_high",
                 violation_error_message="'Between' needs a low and a high figure, low not above high.",
             ),
             models.CheckConstraint(
-                condition=Q(comparator__in=["between", "unspecified"]) | Q(low__isnull=False, high__isnull=True),
+                condition=Q(comparator__in=[*RANGED, "unspecified"]) | Q(low__isnull=False, high__isnull=True),
                 name="quantity_single_bound_has_low_only",
                 violation_error_message="This comparator takes one figure, in 'low'.",
             ),
             models.CheckConstraint(condition=Q(low__isnull=True) | Q(low__gte=0), name="quantity_low_not_negative"),
+            models.CheckConstraint(condition=Q(kind__in=QuantityKind.values), name="quantity_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(certainty="") | Q(certainty__in=ClaimCertainty.values), name="quantity_certainty_valid"
+            ),
             *reported_date_rules("quantity", "as_of"),
         ]
         indexes = reported_date_indexes("quantity", "as_of")
@@ -733,25 +786,41 @@ class Quantity(ReportedDates, TrackedModel):
         return self.claim.get_absolute_url()
 
     def describe(self) -> str:
-        """Normalised reading: 'more than 1,000,000 artillery shells'."""
+        """Normalised reading: 'more than 1,000,000 artillery shells'; a measure other than
+        a count says so first: 'capacity: up to 5,000,000 shells'."""
+        what = f"{self.unit} of {self.item}" if self.unit else self.item
+        measure = "" if self.kind == QuantityKind.COUNT else f"{self.get_kind_display()}: "
+        return measure + self._figure(what)
 
+    def _figure(self, what: str) -> str:
         def number(value):
             return f"{value:,.2f}".rstrip("0").rstrip(".")
 
-        what = f"{self.unit} of {self.item}" if self.unit else self.item
         if self.comparator == self.Comparator.UNSPECIFIED:
             return f"an unspecified number of {what}"
+        if self.comparator in MAGNITUDES:
+            return f"{self.get_comparator_display()} {what}"
         if self.comparator == self.Comparator.BETWEEN:
             return f"between {number(self.low)} and {number(self.high)} {what}"
         prefix = "" if self.comparator == self.Comparator.EXACT else f"{self.get_comparator_display()} "
         return f"{prefix}{number(self.low)} {what}" if self.low is not None else what
 
+    def save(self, *args, **kwargs):
+        self._fill_magnitude()
+        super().save(*args, **kwargs)
+
+    def _fill_magnitude(self):
+        """An order of magnitude is stored with the range it is read as."""
+        if self.comparator in MAGNITUDES:
+            self.low, self.high = MAGNITUDES[self.comparator]
+
     def clean(self):
+        self._fill_magnitude()
         if self.comparator == self.Comparator.UNSPECIFIED:
             errors = {
                 f: "An unspecified quantity has no numbers." for f in ("low", "high") if getattr(self, f) is not None
             }
-        elif self.comparator == self.Comparator.BETWEEN:
+        elif self.comparator in RANGED:
             errors = {
                 f: "'Between' needs a low and a high figure." for f in ("low", "high") if getattr(self, f) is None
             }
@@ -782,6 +851,18 @@ class CitationStance(models.TextChoices):
     REPORTS = "reports", "reports"
     CORROBORATES = "corroborates", "corroborates"
     DISPUTES = "disputes", "disputes"
+    MISREPORTS = "misreports", "misreports"
+
+
+MISREPORT_NEEDS_NOTE = "Say in the note what the source got wrong."
+
+
+def misreport_rule(prefix: str) -> models.CheckConstraint:
+    return models.CheckConstraint(
+        condition=~Q(stance=CitationStance.MISREPORTS) | ~Q(note=""),
+        name=f"{prefix}_misreport_says_what",
+        violation_error_message=MISREPORT_NEEDS_NOTE,
+    )
 
 
 class Citation(TrackedModel):
@@ -798,7 +879,12 @@ class Citation(TrackedModel):
     quote_suffix = models.CharField(max_length=200, blank=True, help_text="A few words just after the quote.")
     translation = models.TextField(blank=True, help_text="English translation, when the quote is in another language.")
     locator = models.CharField(max_length=100, blank=True, help_text="Where in the source: 'para. 4', '01:23:10'.")
-    stance = models.CharField(max_length=15, choices=Stance.choices, default=Stance.REPORTS)
+    stance = models.CharField(
+        max_length=15,
+        choices=Stance.choices,
+        default=Stance.REPORTS,
+        help_text="Misreports: the source gets the claim wrong (an inflated figure); say what in the note.",
+    )
     note = models.TextField(blank=True)
 
     class Meta:
@@ -807,6 +893,10 @@ class Citation(TrackedModel):
 
     def get_absolute_url(self):
         return self.source.get_absolute_url()
+
+    def clean(self):
+        if self.stance == CitationStance.MISREPORTS and not self.note.strip():
+            raise ValidationError({"note": MISREPORT_NEEDS_NOTE})
 
     @property
     def quote_found(self) -> bool | None:
@@ -827,10 +917,43 @@ class ClaimCitation(Citation):
     class Meta(Citation.Meta):
         constraints = [
             models.CheckConstraint(condition=Q(stance__in=CitationStance.values), name="claimcitation_stance_valid"),
+            misreport_rule("claimcitation"),
         ]
 
     def __str__(self):
         return f"{self.source.title}: “{self.quote[:60]}”"
+
+
+class CitationFigure(TrackedModel):
+    """How one source worded one of the claim's figures: the AP's "more than a million",
+    another outlet's "over 1 million", a third's "a million" (misreporting it, perhaps)."""
+
+    citation = models.ForeignKey(ClaimCitation, on_delete=models.CASCADE, related_name="figures")
+    quantity = models.ForeignKey(Quantity, on_delete=models.CASCADE, related_name="wordings")
+    as_worded = models.CharField(max_length=300, help_text="The figure exactly as this source words it.")
+
+    history = TrackedHistory()
+
+    class Meta:
+        ordering = ["citation", "quantity__position", "pk"]
+        verbose_name = "figure as this source words it"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["citation", "quantity"],
+                name="citationfigure_once_per_figure",
+                violation_error_message="This source's wording of this figure is already recorded.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"“{self.as_worded}”"
+
+    def get_absolute_url(self):
+        return self.quantity.get_absolute_url()
+
+    def clean(self):
+        if self.citation_id and self.quantity_id and self.citation.claim_id != self.quantity.claim_id:
+            raise ValidationError({"quantity": "Choose a figure of the claim this citation supports."})
 
 
 class DenialKind(models.TextChoices):
@@ -957,6 +1080,7 @@ class DenialCitation(Citation):
     class Meta(Citation.Meta):
         constraints = [
             models.CheckConstraint(condition=Q(stance__in=CitationStance.values), name="denialcitation_stance_valid"),
+            misreport_rule("denialcitation"),
         ]
 
     def __str__(self):

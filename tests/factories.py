@@ -8,6 +8,7 @@ from django.contrib.auth.models import Group
 from claims.models import (
     Actor,
     Attribution,
+    CitationFigure,
     Claim,
     ClaimCitation,
     ClaimLink,
@@ -171,3 +172,12 @@ def make_unpublished_document(**fields) -> Source:
     """A source nobody published: a briefing known through the stories citing it."""
     fields = {"outlet": None, "kind": "briefing", "issuer": "National Intelligence Service", "url": "", **fields}
     return make_source(**fields)
+
+
+def make_citation_figure(**fields) -> CitationFigure:
+    if "citation" not in fields:
+        fields["citation"] = make_claim_citation()
+    if "quantity" not in fields:
+        fields["quantity"] = make_quantity(claim=fields["citation"].claim)
+    fields.setdefault("as_worded", "over a million")
+    return CitationFigure.objects.create(**fields)

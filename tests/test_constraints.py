@@ -25,6 +25,7 @@ from tests.factories import (
     make_attribution,
     make_claim,
     make_claim_citation,
+    make_citation_figure,
     make_claim_link,
     make_denial,
     make_denial_citation,
@@ -120,6 +121,8 @@ CHOICE_CASES = [
     ("claim_state_valid", make_claim, "state", "archived", "in_review"),
     ("attribution_role_valid", make_attribution, "role", "source", "endorser"),
     ("quantity_comparator_valid", make_quantity, "comparator", "roughly", "about"),
+    ("quantity_kind_valid", make_quantity, "kind", "guess", "capacity"),
+    ("quantity_certainty_valid", make_quantity, "certainty", "sure", "possible"),
     ("claimcitation_stance_valid", make_claim_citation, "stance", "denies", "disputes"),
     ("denialcitation_stance_valid", make_denial_citation, "stance", "", "corroborates"),
     ("denial_kind_valid", make_denial, "kind", "refusal", "counter_claim"),
@@ -663,3 +666,21 @@ def test_the_same_further_kind_twice_is_rejected_by_database():
     other = make_denial_other_kind()
     with violates("denialotherkind_once"):
         make_denial_other_kind(denial=other.denial, kind=other.kind)
+
+
+@covers("claimcitation_misreport_says_what", "denialcitation_misreport_says_what")
+@pytest.mark.parametrize(
+    ("prefix", "make"), [("claimcitation", make_claim_citation), ("denialcitation", make_denial_citation)]
+)
+def test_a_misreport_without_a_note_saying_what_is_rejected_by_database(prefix, make):
+    citation = make()
+    with violates(f"{prefix}_misreport_says_what"):
+        update(citation, stance="misreports", note="")
+    accepted(citation, stance="misreports", note="Gives 10 million, not 1 million.")
+
+
+@covers("citationfigure_once_per_figure")
+def test_one_sources_wording_of_one_figure_twice_is_rejected_by_database():
+    wording = make_citation_figure()
+    with violates("citationfigure_once_per_figure"):
+        make_citation_figure(citation=wording.citation, quantity=wording.quantity, as_worded="a million")

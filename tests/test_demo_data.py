@@ -9,7 +9,16 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import transaction
 
-from claims.models import Actor, ActorAlias, Attribution, Claim, ClaimCitation, Denial, DenialCitation
+from claims.models import (
+    Actor,
+    ActorAlias,
+    Attribution,
+    CitationFigure,
+    Claim,
+    ClaimCitation,
+    Denial,
+    DenialCitation,
+)
 from sources.models import Derivation, Outlet, Source
 from sources.reported_dates import relative
 from sources.services import independent_origins
@@ -218,7 +227,8 @@ def test_two_months_is_yoos_reading_derived_from_the_million_shells(demo):
     assert list(claim.links_out.values_list("kind", "to_claim__slug")) == [("derived_from", MILLION)]
     [quantity] = claim.quantities.all()
     assert (quantity.as_worded, quantity.comparator, quantity.low) == ("two months’ worth", "about", 2)
-    assert quantity.describe() == "about 2 months’ worth of supplies of artillery shells"
+    assert quantity.describe() == "equivalent: about 2 months’ worth of supplies of artillery shells"
+    assert (quantity.kind, quantity.certainty) == ("equivalent", "possible")  # "would roughly amount to"
 
 
 @pytest.mark.django_db
@@ -453,3 +463,11 @@ def test_the_briefings_are_unpublished_documents_the_stories_cite(demo):
     # The AP story, its verbatim copy and the summary all go back to the briefing: one origin.
     cited = claim.citations.values_list("source_id", flat=True)
     assert len(independent_origins(cited)) == 1
+
+
+@pytest.mark.django_db
+def test_the_summary_words_the_million_shells_its_own_way(demo):
+    claim = Claim.objects.get(slug=MILLION)
+    wording = CitationFigure.objects.get(citation__claim=claim)
+    assert (wording.citation.source.slug, wording.quantity.position) == (SEED_000, 1)
+    assert wording.as_worded == "more than a million North Korean artillery shells"

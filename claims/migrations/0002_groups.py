@@ -23,6 +23,7 @@ PARTS = (
     "claimcitation",
     "denialcitation",
     "denialotherkind",
+    "citationfigure",
     "claimlink",
     "derivation",
     "actoralias",

@@ -23,9 +23,9 @@ from sources.models import Derivation, Outlet, Source
 from tests.factories import (
     make_actor,
     make_attribution,
+    make_citation_figure,
     make_claim,
     make_claim_citation,
-    make_citation_figure,
     make_claim_link,
     make_denial,
     make_denial_citation,

@@ -28,7 +28,8 @@ def claim_jsonld(claim, request) -> str:
             "headline": c.source.title,
             "url": c.source.url or None,
             "datePublished": _schema_date(c.source.published),
-            "publisher": {"@type": "Organization", "name": c.source.outlet.name},
+            # An unpublished document (a closed-door briefing) has its issuing body, if any.
+            "publisher": {"@type": "Organization", "name": c.source.publisher} if c.source.publisher else None,
         }
         for c in claim.citations.all()
     ]

@@ -3,7 +3,7 @@ keep namespaces of their own; config/urls.py mounts all three."""
 
 from django.urls import path
 
-from web import changelog, views
+from web import changelog, figure_history_views, views
 from web.feeds import ActorFeed, ClaimsFeed, TopicFeed
 
 app_name = "web"
@@ -21,6 +21,18 @@ urlpatterns = [
     path("topics/<slug:slug>/", views.topic_detail, name="topic_detail"),
     path("materiel/", views.materiel_list, name="materiel_list"),
     path("materiel/<slug:slug>/", views.materiel_detail, name="materiel_detail"),
+    path(
+        "topics/<slug:slug>/figures.csv",
+        figure_history_views.figure_history_csv,
+        {"kind": "topics"},
+        name="topic_figures_csv",
+    ),
+    path(
+        "materiel/<slug:slug>/figures.csv",
+        figure_history_views.figure_history_csv,
+        {"kind": "materiel"},
+        name="materiel_figures_csv",
+    ),
     path("search/", views.search, name="search"),
     path("feed.atom", ClaimsFeed(), name="feed"),
     path("topics/<slug:slug>/feed.atom", TopicFeed(), name="topic_feed"),

@@ -6,20 +6,21 @@ for_detail), which prefetch what the templates read, so each page issues a const
 number of queries whatever the data size.
 """
 
-import datetime as dt
-
 from django import forms
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q, prefetch_related_objects
+from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
 from claims.models import (
     STATUS_EXPLAINED,
     Actor,
+    Attribution,
     Claim,
     ClaimCitation,
     Denial,
     DenialCitation,
+    DenialRedirect,
     Materiel,
     PublicationState,
     Topic,
@@ -27,9 +28,11 @@ from claims.models import (
 )
 from sources.models import Derivation, Outlet, Source
 from sources.services import ancestry_edges, independent_origins
+from web.figure_history import materiel_figure_history, topic_figure_history
 from web.filters import ClaimFilter
 from web.jsonld import claim_jsonld
 from web.pagination import BadCursor, keyset_page
+from web.paths import reporting_tree
 from web.search import claim_search, denial_search
 from web.timeline import build_timeline
 
@@ -92,16 +95,17 @@ def _query_with(request, **values) -> str:
 
 def claim_detail(request, slug):
     claim = get_object_or_404(Claim.objects.published().for_detail(), slug=slug)
+    prefetch_related_objects([claim], "public_denials__other_kinds")
     citations = list(claim.citations.all())
+    tree = reporting_tree(citations, chain=claim.attributions.all())
     origins = independent_origins(c.source_id for c in citations)
-    copies = _copies_of(c.source_id for c in citations)
-    for citation in citations:
-        citation.copy_of = copies.get(citation.source_id, [])
+    tree.annotate(citations)
     context = {
         "claim": claim,
         "citations": citations,
+        "tree": tree,
         "origin_count": len(origins),
-        "reporting_outlets": _reporting_outlets(citations),
+        "cited_count": tree.cited_count,
         "links": [(f"This claim {link.get_kind_display()}", link.to_claim) for link in claim.links_out.all()]
         + [(f"{link.get_kind_display().capitalize()} this claim:", link.from_claim) for link in claim.links_in.all()],
         "status_explained": STATUS_EXPLAINED[claim.status],
@@ -111,35 +115,27 @@ def claim_detail(request, slug):
     return render(request, "claims/claim_detail.html", context)
 
 
-def _reporting_outlets(citations) -> list:
-    """The outlets that carried the claim, earliest publication first: the first reported
-    it, the others repeated it."""
-    ordered = sorted(citations, key=lambda c: (*_earliest_first(c.source), c.pk))
-    outlets = {}
-    for citation in ordered:
-        outlets.setdefault(citation.source.outlet_id, citation.source.outlet)
-    return list(outlets.values())
-
-
-def _earliest_first(source) -> tuple:
-    """A sort key: by the first, then the last day the publication date allows, undated
-    and open-started sources last, as lists sort in the database (NULLs last)."""
-    earliest, latest = source.published_earliest, source.published_latest
-    return (earliest is None, earliest or dt.date.min, latest is None, latest or dt.date.min)
-
-
-def _copies_of(source_ids) -> dict[int, list[Derivation]]:
-    """For each source, the derivations that make it a copy or write-up of another."""
-    copies: dict[int, list[Derivation]] = {}
-    for derivation in Derivation.objects.filter(source__in=set(source_ids)).select_related("derived_from__outlet"):
-        copies.setdefault(derivation.source_id, []).append(derivation)
-    return copies
-
-
 def denial_detail(request, slug):
-    denial = get_object_or_404(Denial.objects.published().for_detail(), slug=slug)
-    claims = Claim.objects.published().for_list().filter(denials=denial)
-    return render(request, "claims/denial_detail.html", {"denial": denial, "claims": claims})
+    denial = Denial.objects.published().for_detail().filter(slug=slug).first()
+    if denial is None:
+        # A denial merged into another (claims.services.merge_denials) leads to the one kept.
+        moved = DenialRedirect.objects.filter(slug=slug, denial__state=PublicationState.PUBLISHED)
+        kept = moved.values_list("denial__slug", flat=True).first()
+        if kept is None:
+            raise Http404("No published denial has this address.")
+        return HttpResponsePermanentRedirect(reverse("web:denial_detail", args=[kept]))
+    citations = list(denial.citations.all())
+    tree = reporting_tree(citations)
+    tree.annotate(citations)
+    context = {
+        "denial": denial,
+        "citations": citations,
+        "tree": tree,
+        "origin_count": len(independent_origins(c.source_id for c in citations)),
+        "cited_count": tree.cited_count,
+        "claims": Claim.objects.published().for_list().filter(denials=denial),
+    }
+    return render(request, "claims/denial_detail.html", context)
 
 
 def actor_list(request):
@@ -198,7 +194,13 @@ def topic_detail(request, slug):
         .for_list()
         .filter(Exists(Denial.claims.through.objects.filter(denial=OuterRef("pk"), claim__topics=topic)))
     )
-    context = {"topic": topic, "claims": claims, "denials": denials, "timeline": build_timeline(claims, denials)}
+    context = {
+        "topic": topic,
+        "claims": claims,
+        "denials": denials,
+        "timeline": build_timeline(claims, denials),
+        "figure_history": topic_figure_history(topic),
+    }
     return render(request, "claims/topic_detail.html", context)
 
 
@@ -210,7 +212,8 @@ def materiel_list(request):
 def materiel_detail(request, slug):
     materiel = get_object_or_404(Materiel.objects.select_related("parent").prefetch_related("children"), slug=slug)
     claims = Claim.objects.published().for_list().filter(Q(materiel=materiel) | Q(materiel__parent=materiel)).distinct()
-    return render(request, "claims/materiel_detail.html", {"materiel": materiel, "claims": claims})
+    context = {"materiel": materiel, "claims": claims, "figure_history": materiel_figure_history(materiel)}
+    return render(request, "claims/materiel_detail.html", context)
 
 
 class SearchForm(forms.Form):
@@ -251,6 +254,10 @@ def source_detail(request, slug):
         "chain": _derivation_chain(source),
         "claim_citations": ClaimCitation.objects.published().filter(source=source).select_related("claim", "source"),
         "denial_citations": DenialCitation.objects.published().filter(source=source).select_related("denial", "source"),
+        # The relay chains whose actors spoke through it (a briefing, a report).
+        "spoken_through": Attribution.objects.filter(document=source, claim__state=PublicationState.PUBLISHED)
+        .select_related("claim", "actor")
+        .order_by("claim__slug", "position", "pk"),
     }
     return render(request, "sources/source_detail.html", context)
 
@@ -273,7 +280,8 @@ def _derivation_chain(source) -> list[Derivation]:
 
 def outlet_list(request):
     outlets = Outlet.objects.annotate(source_count=Count("sources"))
-    return render(request, "sources/outlet_list.html", {"outlets": outlets})
+    unpublished = Source.objects.filter(outlet__isnull=True).count()
+    return render(request, "sources/outlet_list.html", {"outlets": outlets, "unpublished_count": unpublished})
 
 
 def outlet_detail(request, slug):

@@ -23,9 +23,21 @@ from claims.models import (
 )
 from sources.date_fields import EDTF_HELP, precision_of
 from sources.models import Source, SourceKind
-from web.export.data import claim_record, denial_record
+from web.export.data import claim_record, denial_record, prefetch_for_records
 
 PRECISIONS = ["day", "month", "year"]
+
+ISSUER_HELP = (
+    "The body that issued an unpublished document (a closed-door briefing, a report to lawmakers): "
+    "'National Intelligence Service'; blank for a published one."
+)
+
+
+def kinds_field():
+    return serializers.ListField(
+        child=serializers.ChoiceField(choices=DenialKind.choices),
+        help_text="Every kind the denial is, its sharpest (`kind`) first: a dismissal that is also a counter-claim.",
+    )
 
 
 def _absolute(context):
@@ -94,6 +106,11 @@ class RelayLinkSerializer(serializers.Serializer):
     date_latest = reported_latest()
     date_as_worded = reported_as_worded()
     date_inferred = reported_inferred()
+    document = serializers.SlugField(
+        allow_null=True,
+        help_text="Slug of the source the actor spoke through (a briefing, a report: often an unpublished "
+        "document, known through the sources citing it); null when none is recorded.",
+    )
 
 
 class QuantitySerializer(serializers.Serializer):
@@ -116,7 +133,10 @@ class QuantitySerializer(serializers.Serializer):
 class CitedSourceSerializer(serializers.Serializer):
     slug = serializers.SlugField()
     title = serializers.CharField()
-    outlet = serializers.CharField()
+    outlet = serializers.CharField(
+        allow_null=True, help_text="The outlet that published it; null for an unpublished document."
+    )
+    issuer = serializers.CharField(allow_blank=True, help_text=ISSUER_HELP)
     kind = serializers.ChoiceField(choices=SourceKind.choices)
     url = serializers.CharField(allow_blank=True)
     archive_url = serializers.CharField(allow_blank=True)
@@ -148,7 +168,8 @@ class AnsweringDenialSerializer(serializers.Serializer):
     slug = serializers.SlugField()
     url = serializers.URLField()
     statement = serializers.CharField()
-    kind = serializers.ChoiceField(choices=DenialKind.choices)
+    kind = serializers.ChoiceField(choices=DenialKind.choices, help_text="Its sharpest kind.")
+    kinds = kinds_field()
     made = reported_text()
     made_precision = reported_precision()
     made_earliest = reported_earliest()
@@ -166,6 +187,15 @@ class ClaimLinkSerializer(serializers.Serializer):
         choices=["out", "in"], help_text="out: this claim <kind> the other; in: the other <kind> this claim."
     )
     claim = serializers.SlugField()
+
+
+class ClaimListSerializer(serializers.ListSerializer):
+    """A page of claims, loaded with what their records read (web.export.data) at once."""
+
+    def to_representation(self, data):
+        claims = list(data.all() if hasattr(data, "all") else data)
+        prefetch_for_records(claims)
+        return super().to_representation(claims)
 
 
 class ClaimSerializer(serializers.Serializer):
@@ -209,7 +239,11 @@ class ClaimSerializer(serializers.Serializer):
     recorded = serializers.DateTimeField()
     revised = serializers.DateTimeField()
 
+    class Meta:
+        list_serializer_class = ClaimListSerializer
+
     def to_representation(self, instance):
+        prefetch_for_records([instance])  # no query when the page's claims have it (ClaimListSerializer)
         return claim_record(instance, _absolute(self.context))
 
 
@@ -217,7 +251,8 @@ class DenialSerializer(serializers.Serializer):
     slug = serializers.SlugField()
     url = serializers.URLField()
     statement = serializers.CharField()
-    kind = serializers.ChoiceField(choices=DenialKind.choices)
+    kind = serializers.ChoiceField(choices=DenialKind.choices, help_text="Its sharpest kind.")
+    kinds = kinds_field()
     made = reported_text()
     made_precision = reported_precision()
     made_earliest = reported_earliest()
@@ -283,6 +318,24 @@ class TopicSerializer(serializers.ModelSerializer):
         fields = ["slug", "url", "name", "description"]
 
 
+@extend_schema_field(
+    {
+        "type": "object",
+        "nullable": True,  # inline: OpenAPI 3.0 ignores "nullable" beside a $ref
+        "properties": {"slug": {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$"}, "name": {"type": "string"}},
+        "required": ["slug", "name"],
+        "description": "The outlet that published it; null for an unpublished document.",
+    }
+)
+class OutletField(serializers.Field):
+    def __init__(self, **kwargs):
+        kwargs.update(read_only=True)
+        super().__init__(**kwargs)
+
+    def to_representation(self, outlet):
+        return {"slug": outlet.slug, "name": outlet.name}
+
+
 class DerivationSerializer(serializers.Serializer):
     kind = serializers.CharField()
     derived_from = serializers.SlugField(source="derived_from.slug", help_text="The source it derives from.")
@@ -293,7 +346,8 @@ class SourceSerializer(serializers.ModelSerializer):
     url = serializers.CharField(help_text="Where the document is published; blank when unknown.")
     archive_url = serializers.CharField(help_text="A snapshot, e.g. on the Wayback Machine; blank when none.")
     record_url = PageURLField()
-    outlet = RefSerializer()
+    outlet = OutletField()
+    issuer = serializers.CharField(help_text=ISSUER_HELP)
     authors = serializers.ListField(source="author_list", child=serializers.CharField())
     published = reported_text(source="published.edtf")
     published_precision = serializers.SerializerMethodField()
@@ -311,6 +365,7 @@ class SourceSerializer(serializers.ModelSerializer):
             "record_url",
             "title",
             "outlet",
+            "issuer",
             "kind",
             "url",
             "archive_url",

@@ -23,7 +23,10 @@ import io
 import json
 from decimal import Decimal
 
+from django.db.models import Prefetch, prefetch_related_objects
+
 from sources.date_fields import precision_of
+from sources.models import Source
 
 CHUNK_SIZE = 500
 _FLUSH_AT = 64 * 1024  # characters gathered before a piece of the response is sent
@@ -107,7 +110,8 @@ def _source(source, absolute) -> dict:
     return {
         "slug": source.slug,
         "title": source.title,
-        "outlet": source.outlet.name,
+        "outlet": source.outlet.name if source.outlet_id else None,  # None: an unpublished document
+        "issuer": source.issuer,
         "kind": source.kind,
         "url": source.url,
         "archive_url": source.archive_url,
@@ -133,7 +137,8 @@ def _citation(citation, absolute) -> dict:
 
 def claim_record(claim, absolute) -> dict:
     """The record of one claim, as JSON, NDJSON and the API give it. `claim` comes from
-    Claim.objects.for_detail(); `absolute` turns a site path into a full URL."""
+    Claim.objects.for_detail() with RECORD_PREFETCHES (below); `absolute` turns a site
+    path into a full URL."""
     record = {
         "slug": claim.slug,
         "url": absolute(claim.get_absolute_url()),
@@ -158,6 +163,7 @@ def claim_record(claim, absolute) -> dict:
                 "role": link.role,
                 "channel": link.channel,
                 **_date(link, "date"),
+                "document": link.document.slug if link.document_id else None,
             }
             for link in claim.attributions.all()
         ],
@@ -182,6 +188,7 @@ def claim_record(claim, absolute) -> dict:
                 "url": absolute(d.get_absolute_url()),
                 "statement": d.statement,
                 "kind": d.kind,
+                "kinds": d.kinds,
                 **_date(d, "made"),
                 "channel": d.channel,
                 "deniers": [_actor(a) for a in d.deniers.all()],
@@ -210,7 +217,8 @@ def _join(parts) -> str:
 
 def _cite_text(c: dict) -> str:
     s = c["source"]
-    where = ", ".join(x for x in (s["title"], s["outlet"], s["published"], c["locator"], s["url"]) if x)
+    publisher = s["outlet"] or s["issuer"]  # an unpublished document: the body that issued it
+    where = ", ".join(x for x in (s["title"], publisher, s["published"], c["locator"], s["url"]) if x)
     return f"“{c['quote']}” ({where})" if c["quote"] else f"({where})"
 
 
@@ -264,8 +272,22 @@ def _cell(value):
 # --- Streams --------------------------------------------------------------------------
 
 
+# What claim_record reads beyond Claim.objects.for_detail(): the documents of the relay
+# chain (their slugs only) and the other kinds of the answering denials.
+RECORD_PREFETCHES = (
+    Prefetch("attributions__document", queryset=Source.objects.only("pk", "slug")),
+    "public_denials__other_kinds",
+)
+
+
+def prefetch_for_records(claims):
+    """Load what claim_record reads beyond for_detail() for these claims (a list), in a
+    constant number of queries; nothing for what is loaded already."""
+    prefetch_related_objects(claims, *RECORD_PREFETCHES)
+
+
 def records(queryset, absolute):
-    for claim in queryset.iterator(chunk_size=CHUNK_SIZE):
+    for claim in queryset.prefetch_related(*RECORD_PREFETCHES).iterator(chunk_size=CHUNK_SIZE):
         yield claim_record(claim, absolute)
 
 
@@ -328,6 +350,7 @@ def denial_record(denial, absolute) -> dict:
         "url": absolute(denial.get_absolute_url()),
         "statement": denial.statement,
         "kind": denial.kind,
+        "kinds": denial.kinds,
         **_date(denial, "made"),
         "channel": denial.channel,
         "deniers": [_actor(a) for a in denial.deniers.all()],

@@ -18,7 +18,16 @@ from django.db.models import Model
 from django.urls import reverse
 from django.utils import timezone
 
-from claims.models import ActorAlias, Attribution, Claim, Denial, DenialOtherKind, DenialRedirect, PublicationState
+from claims.models import (
+    ActorAlias,
+    Attribution,
+    CitationFigure,
+    Claim,
+    Denial,
+    DenialOtherKind,
+    DenialRedirect,
+    PublicationState,
+)
 from sources.models import Source
 from tests.factories import (
     make_actor,
@@ -164,13 +173,14 @@ def form_errors(response) -> list[str]:
 UNREGISTERED = {
     DenialOtherKind: "edited inline on its denial's page",
     DenialRedirect: "written by the merge action, listed on the denial's page",
+    CitationFigure: "edited inline on its citation's page",
 }
 
 
 def test_every_model_of_sources_and_claims_is_registered():
     models = {m for label in CURATED_APPS for m in global_apps.get_app_config(label).get_models()}
     assert models == set(CURATED_MODELS) | set(UNREGISTERED)
-    assert len(models) == 16
+    assert len(models) == 17
 
 
 @pytest.mark.django_db

@@ -518,3 +518,37 @@ def test_an_empty_style_is_the_default_style_not_an_error(client, query):
     for name in ("sources.txt", "cite.txt"):
         assert get(client, base + name + query).content == get(client, base + name + "?style=apa").content
     assert "APA 7th edition" in get(client, base + "sources.html" + query).content.decode()
+
+
+# --- documents nobody published --------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("kind", "csl_type", "bibtex_type", "ris_type"),
+    [("briefing", "manuscript", "unpublished", "UNPB"), ("report", "report", "techreport", "RPRT")],
+)
+def test_an_unpublished_document_is_a_manuscript_or_a_report_issued_by_its_body(kind, csl_type, bibtex_type, ris_type):
+    document = make_source(outlet=None, kind=kind, issuer="National Intelligence Service", url="", title="[Briefing]")
+    item = bibliography.source_item(document, lambda path: f"https://kb.example{path}")
+    assert (item["type"], item["publisher"]) == (csl_type, "National Intelligence Service")
+    assert "container-title" not in item
+
+    [entry] = bibtexparser.parse_string(bibliography.to_bibtex([item])).entries
+    assert entry.entry_type == bibtex_type
+    assert entry.fields_dict["publisher"].value == "National Intelligence Service"
+    [record] = rispy.loads(bibliography.to_ris([item]))
+    assert (record["type_of_reference"], record["publisher"]) == (ris_type, "National Intelligence Service")
+
+
+@pytest.mark.django_db
+def test_a_copy_of_a_story_citing_an_unpublished_briefing_reads_well_in_the_note():
+    briefing = make_source(
+        outlet=None, kind="briefing", issuer="NIS", url="", title="[Briefing]", published="2023-11-01"
+    )
+    from tests.factories import make_derivation
+
+    story = make_source(title="Story")
+    make_derivation(source=story, derived_from=briefing, kind="cites")
+    item = bibliography.source_item(story, lambda path: path)
+    assert "Cites “[Briefing]” (NIS, 1 November 2023)." in item["note"]

@@ -19,11 +19,13 @@ from operations.formsets import INLINE_MAX_NUM, TAMPERED, GuardedInlineFormSet
 from tests.factories import (
     make_actor,
     make_attribution,
+    make_citation_figure,
     make_claim,
     make_claim_citation,
     make_claim_link,
     make_denial,
     make_denial_citation,
+    make_denial_other_kind,
     make_derivation,
     make_quantity,
     make_source,
@@ -41,6 +43,16 @@ CASES = {
     "denial-citations": (make_denial, "citations", lambda d, i: make_denial_citation(denial=d, position=i)),
     "actor-aliases": (make_actor, "aliases", lambda a, i: ActorAlias.objects.create(actor=a, name=f"Alias {i}")),
     "source-derivations": (make_source, "derivations", lambda s, i: make_derivation(source=s)),
+    "denial-other_kinds": (
+        make_denial,
+        "other_kinds",
+        lambda d, i: make_denial_other_kind(denial=d, kind=["partial", "counter_claim", "non_denial"][i - 1]),
+    ),
+    "claimcitation-figures": (
+        make_claim_citation,
+        "figures",
+        lambda c, i: make_citation_figure(citation=c, quantity=make_quantity(claim=c.claim, position=i)),
+    ),
 }
 PARTS = 2
 

@@ -394,6 +394,7 @@ def claim_values():
         "attributions-0-role": "originator",
         "attributions-0-channel": "closed-door briefing",
         "quantities-TOTAL_FORMS": "1",
+        "quantities-0-kind": "count",
         "quantities-0-comparator": "more_than",
         "quantities-0-low": "1000000",
         "quantities-0-item": "artillery shells",

@@ -132,7 +132,7 @@ def _derivation_sentence(derivation) -> str:
         lead = "A verbatim copy of"
     else:
         lead = derivation.get_kind_display().capitalize()
-    sentence = f"{lead} “{original.title}” ({original.outlet.name}{when})"
+    sentence = f"{lead} “{original.title}” ({original.publisher or 'unpublished'}{when})"
     if derivation.kind == DerivationKind.REPUBLISHES:
         sentence += ": not independent confirmation"
     return sentence
@@ -163,15 +163,23 @@ def source_note(source, record_url: str) -> str:
     return " ".join(parts)
 
 
+def _csl_type(source) -> str:
+    """A document nobody published is a report (a report to lawmakers) or else a
+    manuscript (a briefing, a statement known only through those who reported it)."""
+    if source.is_unpublished:
+        return "report" if source.kind == SourceKind.REPORT else "manuscript"
+    return CSL_TYPES.get(source.kind, "document")
+
+
 def source_item(source, absolute) -> dict:
     """The CSL-JSON item for one source. `absolute` makes a site path absolute. The
     source needs its outlet and its derivations' originals (with outlets) loaded."""
-    csl_type = CSL_TYPES.get(source.kind, "document")
+    csl_type = _csl_type(source)
     item = {"id": source.slug, "type": csl_type, "title": source.title}
     if csl_type in _IN_CONTAINER:
         item["container-title"] = source.outlet.name
-    else:
-        item["publisher"] = source.outlet.name
+    elif source.publisher:
+        item["publisher"] = source.publisher  # for an unpublished document, its issuing body
     if source.author_list:
         item["author"] = csl_names(source.author_list)
     if source.published:
@@ -227,7 +235,8 @@ def claim_item(claim, absolute, *, accessed: dt.date) -> dict:
 
 _BIBTEX_TYPES = {
     "article-newspaper": "article",
-    "report": "report",
+    "report": "techreport",
+    "manuscript": "unpublished",
     "webpage": "online",
     "post": "online",
 }
@@ -329,7 +338,7 @@ def bibtex_entry(item: dict) -> str:
         fields += [("organization", latex_escape(item["container-title"]))]
     if "publisher" in item:
         fields += [("publisher", latex_escape(item["publisher"])), ("howpublished", latex_escape(item["publisher"]))]
-        if entry_type == "report":
+        if entry_type == "techreport":
             fields.append(("institution", latex_escape(item["publisher"])))
     if "issued" in item:
         # biblatex reads `date`; BibTeX reads only year and month: what every end shares.
@@ -370,6 +379,7 @@ def to_bibtex(items: list[dict]) -> str:
 _RIS_TYPES = {
     "article-newspaper": "NEWS",
     "report": "RPRT",
+    "manuscript": "UNPB",
     "webpage": "ELEC",
     "post": "ICOMM",
     "motion_picture": "VIDEO",
@@ -420,7 +430,8 @@ def to_ris(items: list[dict], *, government_ids=frozenset()) -> str:
 
 
 def government_ids(sources) -> set[str]:
-    return {s.slug for s in sources if s.outlet.kind in (OutletKind.GOVERNMENT, OutletKind.INTERGOVERNMENTAL)}
+    public_bodies = (OutletKind.GOVERNMENT, OutletKind.INTERGOVERNMENTAL)
+    return {s.slug for s in sources if s.outlet_id and s.outlet.kind in public_bodies}
 
 
 # --- Formatted bibliographies (citeproc-py) --------------------------------------------

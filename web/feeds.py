@@ -62,7 +62,7 @@ class ClaimsFeed(Feed):
         else:
             lines = [
                 item.statement,
-                f"{item.get_kind_display().capitalize()} by {', '.join(a.name for a in item.deniers.all())}",
+                f"{item.get_kinds_display().capitalize()} by {', '.join(a.name for a in item.deniers.all())}",
                 f"Answers {len(item.public_claims)} claim{'s' if len(item.public_claims) != 1 else ''}",
             ]
         return "".join(f"<p>{escape(line)}</p>" for line in lines)

@@ -316,4 +316,6 @@ def test_every_page_issues_a_constant_number_of_queries(client):
 
     for page, few in small.items():
         assert large[page] == few, f"{page}: {few} queries with 2 rows, {large[page]} with 30"
-        assert few <= 16, f"{page}: {few} queries"
+        # 17: the claim page's one query for how its sources worded the figures
+        # (CitationFigure, a table of its own, prefetched for all its citations at once).
+        assert few <= 17, f"{page}: {few} queries"

@@ -330,10 +330,63 @@ def test_seed_000_derivations(demo):
     assert (statement.kind, statement.url, str(statement.published)) == ("statement", "", "26 October 2023")
 
 
+FILE_NAMES = ("seed", ".txt", "shared/")
+
+
+def _names_a_file(text: str) -> bool:
+    return any(word in text.casefold() for word in FILE_NAMES)
+
+
 @pytest.mark.django_db
 def test_every_source_says_where_it_comes_from(demo):
-    for source in Source.objects.all():
-        assert "seed" in source.notes or "Known only through" in source.notes, source.slug
+    """As readers know the document (its outlet, its date, or the reports it is known
+    through), never by the demo's file names."""
+    for source in Source.objects.select_related("outlet"):
+        notes = source.notes.strip()
+        assert notes, source.slug
+        assert not _names_a_file(notes), (source.slug, notes)
+        known_as = ["Known only through", str(source.published)]
+        if source.outlet:
+            known_as.append(source.outlet.name)
+        assert any(words in notes for words in known_as), (source.slug, notes)
+
+
+# Every text field a reader sees on public pages and in exports (not slugs, not a source's text).
+PUBLIC_TEXT_FIELDS = {
+    "notes",
+    "note",
+    "description",
+    "track_record",
+    "channel",
+    "statement",
+    "proposition",
+    "title",
+    "name",
+    "issuer",
+    "speaker",
+    "hedge",
+    "item",
+    "unit",
+    "locator",
+    "translation",
+}
+
+
+@pytest.mark.django_db
+def test_no_public_text_of_the_demo_names_a_file(demo):
+    """Issue 10 item 8: notes, descriptions, track records, titles and the rest are shown on
+    public pages and in exports, so they name documents as readers know them, not by path."""
+    checked = 0
+    for app in ("claims", "sources"):
+        for model in apps.get_app_config(app).get_models():
+            fields = [f.name for f in model._meta.concrete_fields if f.name in PUBLIC_TEXT_FIELDS]
+            for row in model._base_manager.values("pk", *fields):
+                for field in fields:
+                    text = row[field] or ""
+                    checked += bool(text)
+                    assert not _names_a_file(text), (model._meta.label, row["pk"], field, text)
+    assert Derivation.objects.exclude(note="").count() >= 6, "the derivation notes are checked too"
+    assert checked > 200
 
 
 @pytest.mark.skipif(not SEEDS.is_dir(), reason="shared/seeds is not beside the repository")

@@ -7,7 +7,7 @@ number of queries whatever the data size.
 """
 
 from django import forms
-from django.db.models import Count, Exists, F, OuterRef, Q, prefetch_related_objects
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, prefetch_related_objects
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -16,7 +16,9 @@ from claims.models import (
     STATUS_EXPLAINED,
     Actor,
     Attribution,
+    CitationFigure,
     Claim,
+    ClaimCertainty,
     ClaimCitation,
     Denial,
     DenialCitation,
@@ -93,15 +95,38 @@ def _query_with(request, **values) -> str:
     return f"?{params.urlencode()}"
 
 
+# Surest first; "unclear" is not on the scale.
+_CERTAINTY_RANK = {ClaimCertainty.STATED_AS_FACT: 0, ClaimCertainty.PROBABLE: 1, ClaimCertainty.POSSIBLE: 2}
+
+
+def figure_certainty(quantity, claim) -> str:
+    """What the page says of a figure the claimant is surer or less sure of than of the
+    claim ("the claimant is less sure of this figure: possible ..."); empty when the
+    figure's certainty is the claim's."""
+    if not quantity.certainty or quantity.certainty == claim.certainty:
+        return ""
+    label = quantity.get_certainty_display()
+    mine, claims = _CERTAINTY_RANK.get(quantity.certainty), _CERTAINTY_RANK.get(claim.certainty)
+    if mine is None or claims is None:
+        return f"the claimant's certainty of this figure: {label}"
+    return f"the claimant is {'less sure' if mine > claims else 'surer'} of this figure: {label}"
+
+
 def claim_detail(request, slug):
     claim = get_object_or_404(Claim.objects.published().for_detail(), slug=slug)
-    prefetch_related_objects([claim], "public_denials__other_kinds")
+    prefetch_related_objects(
+        [claim],
+        "public_denials__other_kinds",
+        # How each source worded the figures: one query for all the citations.
+        Prefetch("citations__figures", queryset=CitationFigure.objects.select_related("quantity")),
+    )
     citations = list(claim.citations.all())
     tree = reporting_tree(citations, chain=claim.attributions.all())
     origins = independent_origins(c.source_id for c in citations)
     tree.annotate(citations)
     context = {
         "claim": claim,
+        "figures": [(q, figure_certainty(q, claim)) for q in claim.quantities.all()],
         "citations": citations,
         "tree": tree,
         "origin_count": len(origins),

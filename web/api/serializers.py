@@ -19,6 +19,7 @@ from claims.models import (
     Credibility,
     DenialKind,
     QuantityComparator,
+    QuantityKind,
     Topic,
 )
 from sources.date_fields import EDTF_HELP, precision_of
@@ -128,6 +129,15 @@ class QuantitySerializer(serializers.Serializer):
     as_of_latest = reported_latest()
     as_of_as_worded = reported_as_worded()
     as_of_inferred = reported_inferred()
+    kind = serializers.ChoiceField(
+        choices=QuantityKind.choices,
+        help_text="What the figure measures: count, cumulative, capacity, rate, estimate, equivalent.",
+    )
+    certainty = serializers.ChoiceField(
+        choices=ClaimCertainty.choices,
+        allow_null=True,
+        help_text="The claimant's certainty of this figure when it differs from the claim's; null: as the claim.",
+    )
 
 
 class CitedSourceSerializer(serializers.Serializer):
@@ -162,6 +172,15 @@ class CitationSerializer(serializers.Serializer):
     quote_found = serializers.BooleanField(
         allow_null=True, help_text="False: the quote no longer appears in the source's stored text."
     )
+
+
+class CitationFigureSerializer(serializers.Serializer):
+    figure = serializers.IntegerField(help_text="The figure's position (from 1) in the claim's quantities.")
+    as_worded = serializers.CharField(help_text="The figure exactly as this source words it.")
+
+
+class ClaimCitationSerializer(CitationSerializer):
+    figures = CitationFigureSerializer(many=True, help_text="The claim's figures as this source worded them.")
 
 
 class AnsweringDenialSerializer(serializers.Serializer):
@@ -231,7 +250,7 @@ class ClaimSerializer(serializers.Serializer):
     materiel = RefSerializer(many=True)
     relay_chain = RelayLinkSerializer(many=True)
     quantities = QuantitySerializer(many=True)
-    citations = CitationSerializer(many=True)
+    citations = ClaimCitationSerializer(many=True)
     denials = AnsweringDenialSerializer(many=True, help_text="Published denials that answer the claim.")
     links = ClaimLinkSerializer(many=True)
     notes = serializers.CharField(allow_blank=True)

@@ -25,6 +25,7 @@ from decimal import Decimal
 
 from django.db.models import Prefetch, prefetch_related_objects
 
+from claims.models import CitationFigure
 from sources.date_fields import precision_of
 from sources.models import Source
 
@@ -135,10 +136,21 @@ def _citation(citation, absolute) -> dict:
     }
 
 
+def _claim_citation(citation, absolute, figure_of: dict) -> dict:
+    """A claim's citation: a citation's keys, then `figures`, the claim's figures as this
+    source worded them, each by its position (from 1) in the record's `quantities`."""
+    return {
+        **_citation(citation, absolute),
+        "figures": [{"figure": figure_of[f.quantity_id], "as_worded": f.as_worded} for f in citation.figures.all()],
+    }
+
+
 def claim_record(claim, absolute) -> dict:
     """The record of one claim, as JSON, NDJSON and the API give it. `claim` comes from
     Claim.objects.for_detail() with RECORD_PREFETCHES (below); `absolute` turns a site
     path into a full URL."""
+    quantities = list(claim.quantities.all())
+    figure_of = {q.pk: position for position, q in enumerate(quantities, start=1)}
     record = {
         "slug": claim.slug,
         "url": absolute(claim.get_absolute_url()),
@@ -178,10 +190,12 @@ def claim_record(claim, absolute) -> dict:
                 "item": q.item,
                 "materiel": q.materiel.slug if q.materiel else None,
                 **_date(q, "as_of"),
+                "kind": q.kind,
+                "certainty": q.certainty or None,
             }
-            for q in claim.quantities.all()
+            for q in quantities
         ],
-        "citations": [_citation(c, absolute) for c in claim.citations.all()],
+        "citations": [_claim_citation(c, absolute, figure_of) for c in claim.citations.all()],
         "denials": [
             {
                 "slug": d.slug,
@@ -233,7 +247,10 @@ def csv_row(record: dict) -> list:
         f"{link['actor']['name']} ({'; '.join(x for x in _step_details(link) if x)})" for link in record["relay_chain"]
     )
     quantities = _join(
-        q["reading"] + (f" (“{q['as_worded']}”)" if q["as_worded"] else "") for q in record["quantities"]
+        q["reading"]
+        + (f" (“{q['as_worded']}”)" if q["as_worded"] else "")
+        + (f" [{q['certainty']}]" if q["certainty"] else "")
+        for q in record["quantities"]
     )
     denials = _join(
         f"{d['statement']} ({d['kind']}; {', '.join(a['name'] for a in d['deniers'])}; "
@@ -273,10 +290,12 @@ def _cell(value):
 
 
 # What claim_record reads beyond Claim.objects.for_detail(): the documents of the relay
-# chain (their slugs only) and the other kinds of the answering denials.
+# chain (their slugs only), the other kinds of the answering denials and how each
+# citation worded the figures (by quantity id: the figures are the claim's quantities).
 RECORD_PREFETCHES = (
     Prefetch("attributions__document", queryset=Source.objects.only("pk", "slug")),
     "public_denials__other_kinds",
+    Prefetch("citations__figures", queryset=CitationFigure.objects.only("pk", "citation", "quantity", "as_worded")),
 )
 
 

@@ -266,22 +266,10 @@ class ClaimSerializer(serializers.Serializer):
         return claim_record(instance, _absolute(self.context))
 
 
-class DenialSerializer(serializers.Serializer):
-    slug = serializers.SlugField()
-    url = serializers.URLField()
-    statement = serializers.CharField()
-    kind = serializers.ChoiceField(choices=DenialKind.choices, help_text="Its sharpest kind.")
-    kinds = kinds_field()
-    made = reported_text()
-    made_precision = reported_precision()
-    made_earliest = reported_earliest()
-    made_latest = reported_latest()
-    made_as_worded = reported_as_worded()
-    made_inferred = reported_inferred()
-    channel = serializers.CharField(allow_blank=True)
-    deniers = RefSerializer(many=True)
+class DenialSerializer(AnsweringDenialSerializer):
+    """A denial on its own: as it answers a claim, with the claims it answers and its record."""
+
     claims = serializers.ListField(child=serializers.SlugField(), help_text="Slugs of the published claims it answers.")
-    citations = CitationSerializer(many=True)
     notes = serializers.CharField(allow_blank=True)
     version = serializers.IntegerField()
     recorded = serializers.DateTimeField()

@@ -14,7 +14,7 @@ deleted records (bring one back): see history/admin.py.
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import MinValueValidator
-from django.db.models import Count, Prefetch
+from django.db.models import Prefetch
 from django.urls import reverse
 
 from claims import services
@@ -37,9 +37,11 @@ from claims.models import (
     Topic,
 )
 from history.admin import HistoryAdminMixin, HistoryForm
+from operations.admin_scale import TypedRecordFilter
 from operations.django_fixes import StackedInline, TabularInline
 from operations.formsets import GuardedInlineFormSet
 from sources.admin import date_in_words, html_list
+from sources.date_fields import newest_first
 
 # Publication
 
@@ -283,6 +285,14 @@ class ActorAliasInline(TabularInline):
 # Claims and denials
 
 
+class TopicFilter(TypedRecordFilter):
+    title = "topic"
+    parameter_name = "topic"
+    hint = "Slug or name"
+    related_model = Topic
+    field_path = "topics"
+
+
 @admin.register(Claim)
 class ClaimAdmin(PublicationAdmin):
     publish_permission = "claims.publish_claim"
@@ -296,7 +306,7 @@ class ClaimAdmin(PublicationAdmin):
         "state",
         "denial_count",
     ]
-    list_filter = ["state", "status", "certainty", "likelihood", "confidence", "credibility", "topics"]
+    list_filter = ["state", "status", "certainty", "likelihood", "confidence", "credibility", TopicFilter]
     search_fields = [
         "proposition",
         "slug",
@@ -330,15 +340,12 @@ class ClaimAdmin(PublicationAdmin):
         ("Denials and links from other claims", {"fields": ["denial_links", "links_in"]}),
     ]
     inlines = [AttributionInline, QuantityInline, ClaimCitationInline, ClaimLinkInline]
+    ordering = newest_first("made")
+    shown_counts = {"denial_count": "denials"}
 
     def get_queryset(self, request):
         chain = Attribution.objects.select_related("actor").order_by("position", "pk")
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(denial_count=Count("denials"))
-            .prefetch_related(Prefetch("attributions", queryset=chain))
-        )
+        return super().get_queryset(request).prefetch_related(Prefetch("attributions", queryset=chain))
 
     @admin.display(description="made", ordering="made_earliest")
     def made_display(self, obj):
@@ -348,7 +355,7 @@ class ClaimAdmin(PublicationAdmin):
     def relay_chain(self, obj):
         return " → ".join(a.actor.name for a in obj.attributions.all()) or "-"
 
-    @admin.display(description="denials", ordering="denial_count")
+    @admin.display(description="denials")
     def denial_count(self, obj):
         return obj.denial_count
 
@@ -392,9 +399,11 @@ class DenialAdmin(PublicationAdmin):
     ]
     inlines = [DenialOtherKindInline, DenialCitationInline]
     actions = ["publish_selected", "merge_selected"]
+    ordering = newest_first("made")
+    shown_counts = {"claim_count": "claims"}
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(claim_count=Count("claims")).prefetch_related("deniers")
+        return super().get_queryset(request).prefetch_related("deniers")
 
     @admin.display(description="made", ordering="made_earliest")
     def made_display(self, obj):
@@ -404,7 +413,7 @@ class DenialAdmin(PublicationAdmin):
     def denier_names(self, obj):
         return ", ".join(actor.name for actor in obj.deniers.all()) or "-"
 
-    @admin.display(description="claims answered", ordering="claim_count")
+    @admin.display(description="claims answered")
     def claim_count(self, obj):
         return obj.claim_count
 
@@ -463,11 +472,9 @@ class TopicAdmin(HistoryAdminMixin):
     search_fields = ["name", "slug", "description"]
     prepopulated_fields = {"slug": ["name"]}
     fields = ["name", "slug", "description"]
+    shown_counts = {"claim_count": "claims"}
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).annotate(claim_count=Count("claims"))
-
-    @admin.display(description="claims", ordering="claim_count")
+    @admin.display(description="claims")
     def claim_count(self, obj):
         return obj.claim_count
 

@@ -12,6 +12,7 @@ from history.tracking import TrackedHistory, TrackedModel, VersionedModel
 from sources.date_fields import (
     ReportedDateAccessor,
     ReportedDates,
+    newest_first_index,
     reported_date,
     reported_date_indexes,
     reported_date_rules,
@@ -513,7 +514,10 @@ class Claim(ReportedDates, Publishable, VersionedModel):
 
     class Meta:
         ordering = [F("made_earliest").desc(nulls_last=True), F("made_latest").desc(nulls_last=True), "slug"]
-        indexes = reported_date_indexes("claim", "made", "period_start", "period_end")
+        indexes = [
+            *reported_date_indexes("claim", "made", "period_start", "period_end"),
+            newest_first_index("claim", "made"),
+        ]
         permissions = [("publish_claim", "Can publish or unpublish claims")]
         constraints = [
             models.UniqueConstraint(fields=["slug"], name="claim_slug_unique"),
@@ -1002,7 +1006,7 @@ class Denial(ReportedDates, Publishable, VersionedModel):
 
     class Meta:
         ordering = [F("made_earliest").desc(nulls_last=True), F("made_latest").desc(nulls_last=True), "slug"]
-        indexes = reported_date_indexes("denial", "made")
+        indexes = [*reported_date_indexes("denial", "made"), newest_first_index("denial", "made")]
         permissions = [("publish_denial", "Can publish or unpublish denials")]
         constraints = [
             models.UniqueConstraint(fields=["slug"], name="denial_slug_unique"),

@@ -46,6 +46,7 @@ from history.services import (
     save_record,
 )
 from history.tracking import EditConflict
+from operations.admin_scale import ScaledChangeListMixin
 from operations.django_fixes import AdminFixesMixin
 from operations.formsets import guarded
 
@@ -172,7 +173,7 @@ class RestoreForm(forms.Form):
     expected_version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
 
-class HistoryAdminMixin(AdminFixesMixin, admin.ModelAdmin):
+class HistoryAdminMixin(ScaledChangeListMixin, AdminFixesMixin, admin.ModelAdmin):
     form = HistoryForm
     change_list_template = "admin/history/change_list.html"
     object_history_template = "admin/history/object_history.html"

@@ -5,13 +5,15 @@ Every changelist fetches what its columns show in a fixed number of queries
 """
 
 from django.contrib import admin
-from django.db.models import Count, Value
+from django.db.models import Value
 from django.db.models.functions import Coalesce, NullIf
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from history.admin import HistoryAdminMixin
+from operations.admin_scale import ValueFilter
 from operations.django_fixes import TabularInline
+from sources.date_fields import newest_first
 from sources.models import Derivation, Outlet, Reliability, Source
 
 
@@ -33,11 +35,9 @@ class OutletAdmin(HistoryAdminMixin):
     search_fields = ["name", "slug", "domain"]
     prepopulated_fields = {"slug": ["name"]}
     fields = ["name", "slug", "kind", "domain", "country", "reliability", "notes"]
+    shown_counts = {"source_count": "sources"}
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).annotate(source_count=Count("sources"))
-
-    @admin.display(description="sources", ordering="source_count")
+    @admin.display(description="sources")
     def source_count(self, obj):
         url = reverse("admin:sources_source_changelist") + f"?outlet__id__exact={obj.pk}"
         return format_html('<a href="{}">{}</a>', url, obj.source_count)
@@ -58,6 +58,13 @@ class DerivationInline(TabularInline):
         return super().get_queryset(request).select_related("source", "derived_from__outlet")
 
 
+class LanguageFilter(ValueFilter):
+    title = "language"
+    parameter_name = "language"
+    hint = "BCP 47 tag, e.g. en"
+    field_path = "language"
+
+
 @admin.register(Source)
 class SourceAdmin(HistoryAdminMixin):
     list_display = [
@@ -68,7 +75,7 @@ class SourceAdmin(HistoryAdminMixin):
         "outlet_reliability",
         "effective_reliability",
     ]
-    list_filter = ["kind", "outlet__kind", "outlet__reliability", "reliability_override", "language"]
+    list_filter = ["kind", "outlet__kind", "outlet__reliability", "reliability_override", LanguageFilter]
     list_select_related = ["outlet"]
     search_fields = ["title", "slug", "url", "authors", "issuer", "outlet__name", "outlet__domain"]
     date_hierarchy = "published_earliest"
@@ -87,6 +94,7 @@ class SourceAdmin(HistoryAdminMixin):
         ("Copies taken from this document", {"fields": ["derived_copies"]}),
     ]
     inlines = [DerivationInline]
+    ordering = newest_first("published")
 
     def get_queryset(self, request):
         # As Source.reliability: its own grade, its outlet's, else F (cannot be judged).

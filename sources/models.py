@@ -16,6 +16,7 @@ from history.tracking import TrackedHistory, TrackedModel, VersionedModel
 from sources.date_fields import (
     ReportedDateAccessor,
     ReportedDates,
+    newest_first_index,
     reported_date,
     reported_date_indexes,
     reported_date_rules,
@@ -261,7 +262,7 @@ class Source(ReportedDates, VersionedModel):
 
     class Meta:
         ordering = [F("published_earliest").desc(nulls_last=True), "title"]
-        indexes = reported_date_indexes("source", "published")
+        indexes = [*reported_date_indexes("source", "published"), newest_first_index("source", "published")]
         constraints = [
             models.UniqueConstraint(fields=["slug"], name="source_slug_unique"),
             models.UniqueConstraint(

@@ -1156,6 +1156,7 @@ class SearchDocument(models.Model):
 
     class Meta:
         abstract = True
+        default_permissions = ()  # nobody edits them, so no group is granted anything on them
 
     def __str__(self):
         return f"search document of {self.pk}"

@@ -1148,7 +1148,8 @@ class SearchDocument(models.Model):
 
     derived_rebuild = "claims.search_documents.rebuild_all_search_documents"
 
-    # Every word, for the substring fallback where there is no full-text search (SQLite).
+    # Every word, for the substring fallback where there is no full-text search (SQLite;
+    # left empty on PostgreSQL, which reads the vector).
     text = models.TextField(blank=True)
     # The same words weighted A (the record's own text), B (quotes), C (actor names);
     # PostgreSQL only, GIN-indexed by migration 0011.

@@ -88,8 +88,7 @@ names AS (
     GROUP BY involved.owner_id
 )
 INSERT INTO {document} ({owner_fk}, text, vector)
-SELECT record.id, record.{own_text} || ' ' || COALESCE(quotes.words, '') || ' ' || COALESCE(names.words, ''),
-    {vector}
+SELECT record.id, {text}, {vector}
 FROM {owner} AS record
 LEFT JOIN quotes ON quotes.owner_id = record.id
 LEFT JOIN names ON names.owner_id = record.id
@@ -97,6 +96,7 @@ WHERE record.id IN (SELECT id FROM target)
 ON CONFLICT ({owner_fk}) DO UPDATE SET text = excluded.text, vector = excluded.vector
 """
 
+ALL_WORDS = "record.{own_text} || ' ' || COALESCE(quotes.words, '') || ' ' || COALESCE(names.words, '')"
 WEIGHTED_VECTOR = (
     "setweight(to_tsvector('{config}', record.{own_text}), 'A')"
     " || setweight(to_tsvector('{config}', COALESCE(quotes.words, '')), 'B')"
@@ -119,6 +119,8 @@ def _rebuild(spec: DocumentSpec, condition: str, params: list, using: str) -> No
         alias=ActorAlias._meta.db_table,
         document=spec.document._meta.db_table,
         own_text=spec.own_text,
+        # PostgreSQL searches the vector only; SQLite the plain words only.
+        text="''" if postgresql else ALL_WORDS.format(own_text=spec.own_text),
         vector=WEIGHTED_VECTOR.format(config=CONFIG, own_text=spec.own_text) if postgresql else "NULL",
     )
     with connection.cursor() as cursor:

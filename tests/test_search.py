@@ -3,6 +3,9 @@ current by every write that changes its words, ranked within a candidate cap on
 PostgreSQL (the top results equal an exhaustive ranking), substring matching on SQLite,
 trigram matching of actor names, and a constant number of queries on the search page."""
 
+import importlib
+from types import SimpleNamespace
+
 import pytest
 from django.core.management import call_command
 from django.db import connection
@@ -259,3 +262,16 @@ def test_the_search_page_issues_a_constant_number_of_queries(client):
     build_matches(20)
 
     assert search_queries(client) == few
+
+
+def test_the_migration_builds_documents_for_the_claims_already_stored():
+    migration = importlib.import_module("claims.migrations.0011_search_documents")
+    claim = make_claim(proposition="Stored before the search documents")
+    denial = make_denial(statement="Denied before them")
+    ClaimSearchDocument.objects.all().delete()
+    DenialSearchDocument.objects.all().delete()
+
+    migration.build_documents(None, SimpleNamespace(connection=connection))
+
+    assert found_claims("stored") == {claim.slug}
+    assert found_denials("denied") == {denial.slug}

@@ -2,6 +2,7 @@
 
 import re
 
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
@@ -1140,3 +1141,37 @@ class ClaimLink(TrackedModel):
     def clean(self):
         if self.from_claim_id and self.from_claim_id == self.to_claim_id:
             raise ValidationError({"to_claim": "A claim cannot be linked to itself."})
+
+
+class SearchDocument(models.Model):
+    """The words a search looks at for one record, gathered from several tables (its own
+    text, its citations' quotes, the names and aliases of the actors involved) so a search
+    reads one row per record. Derived data: rebuilt from the records (claims/search_documents.py),
+    never curated, so neither history-tracked nor backed up (operations/backup.py
+    rebuilds them after a restore through `derived_rebuild`)."""
+
+    derived_rebuild = "claims.search_documents.rebuild_all_search_documents"
+
+    # Every word, for the substring fallback where there is no full-text search (SQLite;
+    # left empty on PostgreSQL, which reads the vector).
+    text = models.TextField(blank=True)
+    # The same words weighted A (the record's own text), B (quotes), C (actor names);
+    # PostgreSQL only, GIN-indexed by migration 0011.
+    vector = SearchVectorField(null=True)
+
+    class Meta:
+        abstract = True
+        default_permissions = ()  # nobody edits them, so no group is granted anything on them
+
+    def __str__(self):
+        return f"search document of {self.pk}"
+
+
+class ClaimSearchDocument(SearchDocument):
+    # DB_CASCADE: the database drops a document with its record, even one rebuilt while
+    # the record's citations were being deleted along with it.
+    claim = models.OneToOneField(Claim, on_delete=models.DB_CASCADE, primary_key=True, related_name="search_document")
+
+
+class DenialSearchDocument(SearchDocument):
+    denial = models.OneToOneField(Denial, on_delete=models.DB_CASCADE, primary_key=True, related_name="search_document")

@@ -17,6 +17,10 @@ them by natural key; sessions are not worth keeping. Every other row keeps its p
 Nothing in it depends on the database engine: a backup taken from SQLite restores into
 PostgreSQL and the other way round.
 
+Derived tables are not backed up: a model with a `derived_rebuild` attribute (the
+dotted path of a function taking the database alias, such as the search documents of
+claims/search_documents.py) is rebuilt by that function once the rows are loaded.
+
 Restore loads into a database migrated to the same migrations as the backup (it names
 the ones that differ), in one transaction: it clears the tables it restores, loads the
 rows with Django's loaddata (which resets PostgreSQL's sequences), checks every count
@@ -39,6 +43,7 @@ from django.core.management import call_command
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.migrations.recorder import MigrationRecorder
+from django.utils.module_loading import import_string
 
 from history.tracking import history_paused
 
@@ -67,7 +72,14 @@ def backed_up_models() -> list:
         and model._meta.label_lower not in excluded_models
         and not model._meta.proxy
         and model._meta.managed
+        and not hasattr(model, "derived_rebuild")
     ]
+
+
+def _rebuild_derived(using: str) -> None:
+    """Rebuild the derived tables (not in a backup) from the rows just restored."""
+    for path in sorted({model.derived_rebuild for model in apps.get_models() if hasattr(model, "derived_rebuild")}):
+        import_string(path)(using)
 
 
 def _applied_migrations(using: str) -> list[list[str]]:
@@ -251,6 +263,7 @@ def restore_backup(path: str | Path, *, replace: bool = False, using: str = DEFA
                 raise BackupError(f"{path}: the backup could not be loaded: {exc}") from exc
         finally:
             Path(fixture).unlink(missing_ok=True)
+        _rebuild_derived(using)
         found = database_counts(using)
         if found != expected:
             differences = sorted(

@@ -16,10 +16,19 @@ This module reads the text, with no models:
 - in_words(text): plain English for readers ("19–25 October 2023");
 - relative(phrase, reference=...): the date an analyst works out from "last Friday",
   "earlier this month" and the like against the source's own date, or None.
+
+bounds() and in_words() run on every date a page shows, and the EDTF grammar (pyparsing)
+made date display two thirds of a list page's render time (issue 11). So the forms
+nearly every stored date takes (2023, 2023-08, 2023-10-26, each maybe with ~ ? or %,
+and intervals between two of them or open at one end) are read by _fast() with plain
+string handling, and both functions remember their answers per text. _fast() gives
+exactly what the grammar path gives (a property test compares them on generated text)
+and leaves everything else, invalid text included, to the grammar.
 """
 
 import calendar
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 
@@ -96,7 +105,13 @@ def bounds(text: str) -> tuple[dt.date | None, dt.date | None]:
     is 20 to 29 October. An unknown end (2023-10-19/) is None here, where the package
     would guess ten years.
     """
-    return _bounds(parse(text))
+    return _cached_bounds((text or "").strip())
+
+
+@functools.lru_cache(maxsize=8192)
+def _cached_bounds(text: str) -> tuple[dt.date | None, dt.date | None]:
+    fast = _fast(text)
+    return fast[1] if fast else _bounds(parse(text))
 
 
 def _bounds(node, *, strict=False) -> tuple[dt.date | None, dt.date | None]:
@@ -168,7 +183,13 @@ def in_words(text: str) -> str:
     (2023-10-2X is "20–29 October 2023", not "late October 2023": relative() takes
     "late" as the 21st to the end). A time is given as written, with its zone.
     """
-    return _words(parse(text))
+    return _cached_words((text or "").strip())
+
+
+@functools.lru_cache(maxsize=8192)
+def _cached_words(text: str) -> str:
+    fast = _fast(text)
+    return fast[0] if fast else _words(parse(text))
 
 
 def _words(node) -> str:
@@ -269,6 +290,68 @@ _RENDERERS = {
     edtf.LaterConsecutives: lambda node: f"on or after {_words(node.lower)}",
     edtf.OneOfASet: _choice_words,
 }
+
+
+# --- The fast path -------------------------------------------------------------------
+
+_PLAIN_DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+_QUALIFIERS = ("~", "?", "%")
+
+
+def _plain_date(text: str) -> tuple[dt.date, dt.date, str] | None:
+    """First day, last day and precision of a plain year, month or day that exists;
+    None for anything else (seasons such as 2023-21, year 0, 2023-02-29)."""
+    match = _PLAIN_DATE.fullmatch(text)
+    if not match:
+        return None
+    year, month, day = (int(part) if part else None for part in match.groups())
+    try:
+        if day is not None:
+            return dt.date(year, month, day), dt.date(year, month, day), PRECISION_DAY
+        if month is not None:
+            if not 1 <= month <= 12:
+                return None
+            return dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1]), PRECISION_MONTH
+        return dt.date(year, 1, 1), dt.date(year, 12, 31), PRECISION_YEAR
+    except ValueError:  # year 0, 31 April
+        return None
+
+
+def _fast(text: str) -> tuple[str, tuple[dt.date | None, dt.date | None]] | None:
+    """(in_words, bounds) of a common form read without the EDTF grammar, or None to
+    leave the text to it."""
+    try:
+        return _fast_read(text)
+    except (ValueError, OverflowError):  # widened past year 1: the grammar path raises what it raises
+        return None
+
+
+def _fast_read(text: str):
+    lower, slash, upper = text.partition("/")
+    if not slash:
+        qualifier = text[-1:] if text.endswith(_QUALIFIERS) else ""
+        date = _plain_date(text.removesuffix(qualifier) if qualifier else text)
+        if date is None:
+            return None
+        first, last, precision = date
+        if not qualifier:
+            return _at(first, precision), (first, last)
+        widened = _widened(first, last, precision, 2 if qualifier == "%" else 1)
+        return _qualified(_at(first, precision), qualifier), widened
+    if lower == "..":
+        end = _plain_date(upper)
+        return None if end is None else (f"until {_at(end[0], end[2])}", (None, end[1]))
+    start = _plain_date(lower)
+    if start is None:
+        return None
+    if upper == "..":
+        return f"since {_at(start[0], start[2])}", (start[0], None)
+    end = _plain_date(upper)
+    if end is None or start[0] > end[1]:  # ends before it begins: the grammar path says so
+        return None
+    if start[2] == end[2]:
+        return _span(start[0], end[1], start[2]), (start[0], end[1])
+    return f"from {_at(start[0], start[2])} to {_at(end[0], end[2])}", (start[0], end[1])
 
 
 # --- Relative wording ---------------------------------------------------------------

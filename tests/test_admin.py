@@ -23,9 +23,11 @@ from claims.models import (
     Attribution,
     CitationFigure,
     Claim,
+    ClaimSearchDocument,
     Denial,
     DenialOtherKind,
     DenialRedirect,
+    DenialSearchDocument,
     PublicationState,
 )
 from sources.models import Source
@@ -174,13 +176,15 @@ UNREGISTERED = {
     DenialOtherKind: "edited inline on its denial's page",
     DenialRedirect: "written by the merge action, listed on the denial's page",
     CitationFigure: "edited inline on its citation's page",
+    ClaimSearchDocument: "derived from the claim, its quotes and actors; never edited",
+    DenialSearchDocument: "derived from the denial, its quotes and deniers; never edited",
 }
 
 
 def test_every_model_of_sources_and_claims_is_registered():
     models = {m for label in CURATED_APPS for m in global_apps.get_app_config(label).get_models()}
     assert models == set(CURATED_MODELS) | set(UNREGISTERED)
-    assert len(models) == 17
+    assert len(models) == 19
 
 
 @pytest.mark.django_db

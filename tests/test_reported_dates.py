@@ -1,6 +1,7 @@
 """Reported dates as EDTF: parsing, bounds, words, today's pairs and relative wording."""
 
 import datetime as dt
+import os
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -201,3 +202,86 @@ def test_an_explanation_says_how_the_date_was_worked_out():
 )
 def test_unknown_phrases_give_none_rather_than_a_guess(phrase):
     assert relative(phrase, reference=SEED) is None
+
+
+# --- The fast path (issue 11): the common forms without the grammar, the same answers ------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from sources import reported_dates  # noqa: E402
+
+FAST_SETTINGS = settings(
+    max_examples=int(os.environ.get("HYPOTHESIS_EXAMPLES", "300")),
+    deadline=None,
+    database=None,
+    derandomize=os.environ.get("CI") == "true",
+    suppress_health_check=[HealthCheck.too_slow],
+)
+
+# Plain dates near and past the edges: year 0 and 1, months 0 to 25 (21-24 are seasons),
+# day 0 to 32, with and without a qualifier.
+_years = st.sampled_from([0, 1, 2, 999, 1999, 2000, 2023, 2024, 9999]) | st.integers(0, 9999)
+_plain_dates = st.builds(
+    lambda y, m, d, q: (
+        f"{y:04d}"
+        + (f"-{m:02d}" if m is not None else "")
+        + (f"-{d:02d}" if m is not None and d is not None else "")
+        + q
+    ),
+    _years,
+    st.none() | st.integers(0, 25),
+    st.none() | st.integers(0, 32),
+    st.sampled_from(["", "", "", "~", "?", "%"]),
+)
+_texts = (
+    _plain_dates
+    | st.builds(lambda a, b: f"{a}/{b}", _plain_dates, _plain_dates)
+    | st.builds(lambda a: f"{a}/..", _plain_dates)
+    | st.builds(lambda a: f"../{a}", _plain_dates)
+    | st.builds(lambda a: f"{a}/", _plain_dates)
+    | st.builds(lambda a: f"[..{a}]", _plain_dates)
+)
+
+
+def grammar_path(text: str):
+    """What the EDTF grammar makes of the text: (words, bounds), or the exception's type."""
+    try:
+        node = reported_dates.parse(text)
+        return reported_dates._words(node), reported_dates._bounds(node)
+    except (ValidationError, ValueError, OverflowError) as exc:  # OverflowError: widened before year 1
+        return type(exc)
+
+
+@FAST_SETTINGS
+@given(_texts)
+def test_the_fast_path_answers_as_the_grammar_does(text):
+    fast = reported_dates._fast(text)
+    expected = grammar_path(text)
+
+    if fast is not None:
+        assert fast == expected
+    if isinstance(expected, tuple):  # the public functions, cached or not, agree too
+        assert (in_words(text), bounds(text)) == expected
+    else:
+        with pytest.raises(expected):
+            bounds(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["2023", "2023-08", "2023-10-26", "2022-06~", "2023?", "2023-08%", "2019/2023", "2022/..", "../2023"]
+)
+def test_the_common_forms_never_reach_the_grammar(text, monkeypatch):
+    expected = grammar_path(text)
+    reported_dates._cached_words.cache_clear()
+    reported_dates._cached_bounds.cache_clear()
+    monkeypatch.setattr(reported_dates.edtf, "parse_edtf", lambda text: pytest.fail(f"{text} parsed"))
+
+    assert (in_words(text), bounds(text)) == expected
+
+
+def test_words_and_bounds_are_remembered_per_text(monkeypatch):
+    words = in_words("2023-10-2X")  # a form the fast path leaves to the grammar
+    monkeypatch.setattr(reported_dates.edtf, "parse_edtf", lambda text: pytest.fail(f"{text} parsed again"))
+
+    assert in_words(" 2023-10-2X ") == words == "20–29 October 2023"

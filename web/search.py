@@ -1,64 +1,95 @@
 """Free-text search over claims and denials: their text, their citations' quotes, and
 the names and aliases of the actors involved ("DPRK" finds North Korea's claims).
 
-On PostgreSQL the text is matched with full-text search, backed by GIN indexes that
-migration 0003 creates there; elsewhere (SQLite) a case-insensitive substring match
-is the fallback. Both paths return a Q to filter with, so callers are the same.
+Every claim and denial has one search document holding all those words
+(claims/search_documents.py). On PostgreSQL a document is a weighted `tsvector` with a
+GIN index, matched with websearch syntax and ranked by ts_rank_cd: the record's own
+text (A) above its quotes (B) above actor names (C). Elsewhere (SQLite) a
+case-insensitive substring match on the document's text is the fallback, newest first.
+
+Ranking is bounded: the search page ranks at most CANDIDATE_CAP matching records,
+the best CANDIDATE_CAP by rank (so its top results are those of an exhaustive ranking),
+then shows the first page of them. The claims list's `q` filter takes claim_search(),
+a plain condition, and keeps its own ordering.
+
+Actors are matched by name or alias, as a substring or, on PostgreSQL, by trigram
+similarity ("Shoigu" finds "Sergei Shoygu"), on the trigram indexes over UPPER(name).
 """
 
-from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.contrib.postgres.lookups import TrigramSimilar
+from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramSimilarity
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import F, Q
+from django.db.models.functions import Upper
+from django.db.models.lookups import Contains
 
-from claims.models import Actor, Attribution, Claim, ClaimCitation, Denial, DenialCitation
+from claims.models import Actor, ActorAlias, ClaimSearchDocument, DenialSearchDocument, PublicationState
 
 CONFIG = "english"
-
-# (model, text field) pairs given a full-text GIN index on PostgreSQL.
-INDEXED_TEXT = [
-    (Claim, "proposition"),
-    (Denial, "statement"),
-    (ClaimCitation, "quote"),
-    (DenialCitation, "quote"),
-]
+CANDIDATE_CAP = 1000
 
 
 def uses_full_text() -> bool:
     return connection.vendor == "postgresql"
 
 
-def search_vector(field: str) -> SearchVector:
-    # The very expression the index is built on, so the planner can use the index.
-    return SearchVector(field, config=CONFIG)
+def _query(text: str) -> SearchQuery:
+    return SearchQuery(text, config=CONFIG, search_type="websearch")
 
 
-def text_matches(model, field: str, query: str):
-    """The rows of `model` whose `field` matches the query."""
+def matching_documents(document_model, text: str):
+    """The search documents (ClaimSearchDocument or DenialSearchDocument) matching the text."""
     if uses_full_text():
-        return model.objects.annotate(_document=search_vector(field)).filter(
-            _document=SearchQuery(query, config=CONFIG, search_type="websearch")
-        )
-    return model.objects.filter(**{f"{field}__icontains": query})
-
-
-def _actors(query: str):
-    return Actor.objects.filter(Q(name__icontains=query) | Q(aliases__name__icontains=query)).values("pk")
+        return document_model.objects.filter(vector=_query(text))
+    return document_model.objects.filter(text__icontains=text)
 
 
 def claim_search(query: str) -> Q:
-    actors = _actors(query)
-    return (
-        Q(pk__in=text_matches(Claim, "proposition", query).values("pk"))
-        | Q(pk__in=text_matches(ClaimCitation, "quote", query).values("claim_id"))
-        | Q(Exists(Attribution.objects.filter(claim=OuterRef("pk"), actor__in=actors)))
-        | Q(Exists(Claim.subjects.through.objects.filter(claim=OuterRef("pk"), actor__in=actors)))
-    )
+    return Q(pk__in=matching_documents(ClaimSearchDocument, query).values("claim_id"))
 
 
 def denial_search(query: str) -> Q:
-    actors = _actors(query)
+    return Q(pk__in=matching_documents(DenialSearchDocument, query).values("denial_id"))
+
+
+def ranked(records, document_model, text: str, limit: int):
+    """The published `records` (a Claim or Denial queryset) matching the text, best
+    first: on PostgreSQL the CANDIDATE_CAP best by ts_rank_cd, read through the GIN
+    index, of which the first `limit`; on SQLite the first `limit` in the records'
+    own order."""
+    owner = document_model._meta.pk.name  # "claim" or "denial"
+    documents = matching_documents(document_model, text).filter(**{f"{owner}__state": PublicationState.PUBLISHED})
+    if not uses_full_text():
+        return records.filter(pk__in=documents.values(owner))[:limit]
+    rank = SearchRank(F("vector"), _query(text), cover_density=True)
+    candidates = documents.annotate(rank=rank).order_by("-rank", owner).values(owner)[:CANDIDATE_CAP]
+    record_rank = SearchRank(F("search_document__vector"), _query(text), cover_density=True)
+    return records.filter(pk__in=candidates).annotate(rank=record_rank).order_by("-rank", "pk")[:limit]
+
+
+def ranked_claims(claims, text: str, limit: int):
+    return ranked(claims, ClaimSearchDocument, text, limit)
+
+
+def ranked_denials(denials, text: str, limit: int):
+    return ranked(denials, DenialSearchDocument, text, limit)
+
+
+def matching_actors(text: str):
+    """Actors whose name or an alias contains the text (any case) or, on PostgreSQL,
+    resembles it by trigrams; the closest names first."""
+    if not uses_full_text():
+        return Actor.objects.filter(Q(name__icontains=text) | Q(aliases__name__icontains=text)).distinct()
+    needle = text.upper()
+
+    def resembling(model):
+        name = Upper("name")  # the expression the trigram indexes are built on
+        return model.objects.filter(Q(Contains(name, needle)) | Q(TrigramSimilar(name, needle)))
+
     return (
-        Q(pk__in=text_matches(Denial, "statement", query).values("pk"))
-        | Q(pk__in=text_matches(DenialCitation, "quote", query).values("denial_id"))
-        | Q(Exists(Denial.deniers.through.objects.filter(denial=OuterRef("pk"), actor__in=actors)))
+        Actor.objects.filter(
+            Q(pk__in=resembling(Actor).values("pk")) | Q(pk__in=resembling(ActorAlias).values("actor_id"))
+        )
+        .annotate(similarity=TrigramSimilarity(Upper("name"), needle))
+        .order_by("-similarity", "name")
     )

@@ -35,7 +35,7 @@ from web.filters import ClaimFilter
 from web.jsonld import claim_jsonld
 from web.pagination import BadCursor, keyset_page
 from web.paths import reporting_tree
-from web.search import claim_search, denial_search
+from web.search import matching_actors, ranked_claims, ranked_denials
 from web.timeline import build_timeline
 
 SEARCH_LIMIT = 50
@@ -253,13 +253,9 @@ def search(request):
     query = form.cleaned_data["q"]
     context = {"query": query, "claims": [], "denials": [], "actors": []}
     if query:
-        context["claims"] = Claim.objects.published().for_list().filter(claim_search(query))[:SEARCH_LIMIT]
-        context["denials"] = Denial.objects.published().for_list().filter(denial_search(query))[:SEARCH_LIMIT]
-        context["actors"] = (
-            Actor.objects.filter(Q(name__icontains=query) | Q(aliases__name__icontains=query))
-            .distinct()
-            .prefetch_related("aliases")[:SEARCH_LIMIT]
-        )
+        context["claims"] = ranked_claims(Claim.objects.published().for_list(), query, SEARCH_LIMIT)
+        context["denials"] = ranked_denials(Denial.objects.published().for_list(), query, SEARCH_LIMIT)
+        context["actors"] = matching_actors(query).prefetch_related("aliases")[:SEARCH_LIMIT]
         context["claims_url"] = reverse("web:claim_list") + "?" + request.GET.urlencode()
     return render(request, "claims/search.html", context)
 

@@ -24,7 +24,8 @@ from claims.models import (
 )
 from sources.date_fields import EDTF_HELP, precision_of
 from sources.models import Source, SourceKind
-from web.export.data import claim_record, denial_record, prefetch_for_records
+from web.export.data import denial_record
+from web.export.records import records_of
 
 PRECISIONS = ["day", "month", "year"]
 
@@ -209,12 +210,12 @@ class ClaimLinkSerializer(serializers.Serializer):
 
 
 class ClaimListSerializer(serializers.ListSerializer):
-    """A page of claims, loaded with what their records read (web.export.data) at once."""
+    """A page of claims: their records assembled together (web.export.records), in a
+    constant number of queries."""
 
     def to_representation(self, data):
         claims = list(data.all() if hasattr(data, "all") else data)
-        prefetch_for_records(claims)
-        return super().to_representation(claims)
+        return records_of(claims, _absolute(self.context))
 
 
 class ClaimSerializer(serializers.Serializer):
@@ -262,8 +263,7 @@ class ClaimSerializer(serializers.Serializer):
         list_serializer_class = ClaimListSerializer
 
     def to_representation(self, instance):
-        prefetch_for_records([instance])  # no query when the page's claims have it (ClaimListSerializer)
-        return claim_record(instance, _absolute(self.context))
+        return records_of([instance], _absolute(self.context))[0]
 
 
 class DenialSerializer(AnsweringDenialSerializer):

@@ -239,6 +239,7 @@ def main():
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
     setup_test_environment()
+    call_command("migrate", verbosity=0)
     if not (args.reuse and Claim.objects.filter(slug__startswith="bench-").count() == args.n):
         build(args.n)
     client = Client()

@@ -12,7 +12,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from claims.models import PublicationState
+from claims.models import Claim, PublicationState
 from tests.export_world import (
     AP_TITLE,
     AP_URL,
@@ -31,6 +31,7 @@ from tests.factories import (
     make_quantity,
     make_source,
 )
+from web.export import data, records
 from web.export.data import CSV_COLUMNS
 
 pytestmark = pytest.mark.django_db
@@ -363,3 +364,57 @@ def test_malformed_data_request_is_answered_with_a_message_never_a_500(client, u
     if response["Content-Type"] == "application/json":
         text = json.loads(text)["error"]
     assert message in text
+
+
+# --- a client that goes away ------------------------------------------------------------
+
+
+def open_cursors() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_cursors")
+        return cursor.fetchone()[0]
+
+
+@pytest.fixture
+def one_claim_a_batch(monkeypatch):
+    """Batches of one claim, each sent at once: a stream has several pieces to stop between."""
+    monkeypatch.setattr(records, "BATCH_SIZE", 1)
+    monkeypatch.setattr(data, "_FLUSH_AT", 1)
+    assembled = []
+    assemble = records.RecordAssembler.records
+
+    def counting(self, rows):
+        assembled.append(len(rows))
+        return assemble(self, rows)
+
+    monkeypatch.setattr(records.RecordAssembler, "records", counting)
+    return assembled
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "ndjson"])
+def test_a_client_that_disconnects_stops_the_export(client, one_claim_a_batch, fmt):
+    for n in range(4):
+        make_claim(slug=f"claim-{n}")
+    response = fetch(client, f"/claims/data.{fmt}")
+    pieces = iter(response.streaming_content)
+    next(pieces)
+    read = list(one_claim_a_batch)
+    assert len(read) <= 1  # at most the first claim's batch
+
+    response.close()  # what the WSGI server does when the client goes away
+
+    assert list(pieces) == []
+    assert one_claim_a_batch == read, "no claim is read after the client has gone"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="pg_cursors is PostgreSQL's")
+def test_closing_a_stream_early_closes_its_server_side_cursor(one_claim_a_batch):
+    for n in range(3):
+        make_claim(slug=f"claim-{n}")
+    stream = records.stream_records(Claim.objects.published().order_by("pk"), lambda path: path)
+    assert next(stream)["slug"] == "claim-0"
+    assert open_cursors() == 1  # the claims are read through one server-side cursor
+
+    stream.close()
+
+    assert open_cursors() == 0

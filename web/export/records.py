@@ -433,10 +433,11 @@ class RecordAssembler:
         }
 
 
-def stream_records(queryset, absolute, batch_size: int = BATCH_SIZE):
+def stream_records(queryset, absolute, batch_size: int | None = None):
     """The records of the queryset's claims, in its order, a batch at a time. The claims
     are read through one server-side cursor; closing this generator closes it."""
     assembler = RecordAssembler(absolute)
+    batch_size = batch_size or BATCH_SIZE
     rows = queryset.prefetch_related(None).values_list(*CLAIM_COLUMNS).iterator(chunk_size=batch_size)
     try:
         for batch in batched(rows, batch_size):

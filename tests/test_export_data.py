@@ -33,6 +33,7 @@ from tests.factories import (
 )
 from web.export import data, records
 from web.export.data import CSV_COLUMNS
+from web.export.spec import CLAIM, record_keys
 
 pytestmark = pytest.mark.django_db
 
@@ -77,6 +78,66 @@ def test_csv_columns_are_the_documented_ones_in_order(client, export_demo):
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
     for column in CSV_COLUMNS:
         assert f"`{column}`" in readme, f"column {column} is documented in README"
+
+
+# The columns as released: a column may be added at the end, never renamed or moved.
+RELEASED_COLUMNS = [
+    "slug",
+    "url",
+    "proposition",
+    "made",
+    "made_precision",
+    "period_start",
+    "period_start_precision",
+    "period_end",
+    "period_end_precision",
+    "certainty",
+    "hedge",
+    "status",
+    "likelihood",
+    "confidence",
+    "credibility",
+    "topics",
+    "subjects",
+    "materiel",
+    "relay_chain",
+    "quantities",
+    "citation_count",
+    "citations",
+    "denial_count",
+    "denials",
+    "links",
+    "notes",
+    "version",
+    "recorded",
+    "revised",
+    "made_earliest",
+    "made_latest",
+    "made_as_worded",
+    "made_inferred",
+    "period_start_earliest",
+    "period_start_latest",
+    "period_start_as_worded",
+    "period_start_inferred",
+    "period_end_earliest",
+    "period_end_latest",
+    "period_end_as_worded",
+    "period_end_inferred",
+]
+
+
+def test_csv_columns_from_the_record_declaration_keep_the_released_order():
+    assert CSV_COLUMNS[: len(RELEASED_COLUMNS)] == RELEASED_COLUMNS
+
+
+def test_every_exported_record_has_the_declared_keys_in_order(client, export_demo):
+    """The records web.export.records assembles are the ones web.export.spec declares
+    (and so the API's schema describes), nested parts included."""
+    exported = read_json(client, "/claims/data.json")
+
+    assert exported
+    for record in exported:
+        assert record_keys(CLAIM, record) == [], record["slug"]
 
 
 def test_claim_csv_carries_figures_relay_chain_quotes_and_denials(client, export_demo):

@@ -25,6 +25,7 @@ from decimal import Decimal
 
 from sources.date_fields import precision_of
 from web.export.records import stream_records
+from web.export.spec import CLAIM, csv_columns
 
 _FLUSH_AT = 64 * 1024  # characters gathered before a piece of the response is sent
 
@@ -32,50 +33,7 @@ _FLUSH_AT = 64 * 1024  # characters gathered before a piece of the response is s
 # titles come from untrusted pages, so such a cell is prefixed with an apostrophe.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
-CSV_COLUMNS = [
-    "slug",
-    "url",
-    "proposition",
-    "made",
-    "made_precision",
-    "period_start",
-    "period_start_precision",
-    "period_end",
-    "period_end_precision",
-    "certainty",
-    "hedge",
-    "status",
-    "likelihood",
-    "confidence",
-    "credibility",
-    "topics",
-    "subjects",
-    "materiel",
-    "relay_chain",
-    "quantities",
-    "citation_count",
-    "citations",
-    "denial_count",
-    "denials",
-    "links",
-    "notes",
-    "version",
-    "recorded",
-    "revised",
-    # Added with EDTF dates, so at the end: the other columns keep their places.
-    "made_earliest",
-    "made_latest",
-    "made_as_worded",
-    "made_inferred",
-    "period_start_earliest",
-    "period_start_latest",
-    "period_start_as_worded",
-    "period_start_inferred",
-    "period_end_earliest",
-    "period_end_latest",
-    "period_end_as_worded",
-    "period_end_inferred",
-]
+CSV_COLUMNS = csv_columns(CLAIM)  # README "Exports and API": names never renamed nor moved
 
 
 def _date(obj, name: str) -> dict:

@@ -7,6 +7,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
+from django.db.models.signals import post_save
+from django.dispatch import receiver
 from django.urls import reverse
 
 from history.tracking import TrackedHistory, TrackedModel, VersionedModel
@@ -701,6 +703,28 @@ class QuantityKind(models.TextChoices):
     EQUIVALENT = "equivalent", "equivalent"
 
 
+_KIND_LABELS = dict(QuantityKind.choices)
+_COMPARATOR_LABELS = dict(QuantityComparator.choices)
+
+
+def _plain_number(value) -> str:
+    return f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+def describe_figure(kind, comparator, low, high, unit, item) -> str:
+    """Quantity.describe() from the columns alone, so that the exports need no instance."""
+    what = f"{unit} of {item}" if unit else item
+    measure = "" if kind == QuantityKind.COUNT else f"{_KIND_LABELS.get(kind, kind)}: "
+    if comparator == QuantityComparator.UNSPECIFIED:
+        return f"{measure}an unspecified number of {what}"
+    if comparator in MAGNITUDES:
+        return f"{measure}{_COMPARATOR_LABELS.get(comparator, comparator)} {what}"
+    if comparator == QuantityComparator.BETWEEN:
+        return f"{measure}between {_plain_number(low)} and {_plain_number(high)} {what}"
+    prefix = "" if comparator == QuantityComparator.EXACT else f"{_COMPARATOR_LABELS.get(comparator, comparator)} "
+    return f"{measure}{prefix}{_plain_number(low)} {what}" if low is not None else f"{measure}{what}"
+
+
 class Quantity(ReportedDates, TrackedModel):
     """A figure as the claimant worded it: "more than a million artillery shells" is
     comparator 'more than', low 1,000,000, item 'artillery shells', never a bare number."""
@@ -793,22 +817,7 @@ class Quantity(ReportedDates, TrackedModel):
     def describe(self) -> str:
         """Normalised reading: 'more than 1,000,000 artillery shells'; a measure other than
         a count says so first: 'capacity: up to 5,000,000 shells'."""
-        what = f"{self.unit} of {self.item}" if self.unit else self.item
-        measure = "" if self.kind == QuantityKind.COUNT else f"{self.get_kind_display()}: "
-        return measure + self._figure(what)
-
-    def _figure(self, what: str) -> str:
-        def number(value):
-            return f"{value:,.2f}".rstrip("0").rstrip(".")
-
-        if self.comparator == self.Comparator.UNSPECIFIED:
-            return f"an unspecified number of {what}"
-        if self.comparator in MAGNITUDES:
-            return f"{self.get_comparator_display()} {what}"
-        if self.comparator == self.Comparator.BETWEEN:
-            return f"between {number(self.low)} and {number(self.high)} {what}"
-        prefix = "" if self.comparator == self.Comparator.EXACT else f"{self.get_comparator_display()} "
-        return f"{prefix}{number(self.low)} {what}" if self.low is not None else what
+        return describe_figure(self.kind, self.comparator, self.low, self.high, self.unit, self.item)
 
     def save(self, *args, **kwargs):
         self._fill_magnitude()
@@ -852,6 +861,28 @@ def _squash(text: str) -> str:
     return _WHITESPACE.sub(" ", text).strip().casefold()
 
 
+def quote_is_found(quote: str, text: str) -> bool | None:
+    """True if the quote appears in the text, False if it does not, None when there is no
+    text or no quote to check: a citation's quote_found."""
+    if not quote or not text:
+        return None
+    return _squash(quote) in _squash(text)
+
+
+def refresh_quotes_found(source) -> None:
+    """Store anew whether each citation's quote is in the source's text (its text has
+    changed); written with update(), as a cache, not as a revision of the citations."""
+    text = _squash(source.text)
+    for model in (ClaimCitation, DenialCitation):
+        found = {True: [], False: [], None: []}
+        for pk, quote, stored in model.objects.filter(source=source).values_list("pk", "quote", "quote_found"):
+            if (now := _squash(quote) in text if quote and text else None) != stored:
+                found[now].append(pk)
+        for value, pks in found.items():
+            if pks:
+                model.objects.filter(pk__in=pks).update(quote_found=value)
+
+
 class CitationStance(models.TextChoices):
     REPORTS = "reports", "reports"
     CORROBORATES = "corroborates", "corroborates"
@@ -891,6 +922,14 @@ class Citation(TrackedModel):
         help_text="Misreports: the source gets the claim wrong (an inflated figure); say what in the note.",
     )
     note = models.TextField(blank=True)
+    quote_found = models.BooleanField(
+        null=True,
+        editable=False,
+        help_text="True if the quote appears in the source's stored text, False if it no longer does (flag it), "
+        "empty when there is no text or no quote to check. Kept current on save, of the citation and of its source.",
+    )
+
+    derived_fields = ("quote_found",)
 
     class Meta:
         abstract = True
@@ -903,13 +942,9 @@ class Citation(TrackedModel):
         if self.stance == CitationStance.MISREPORTS and not self.note.strip():
             raise ValidationError({"note": MISREPORT_NEEDS_NOTE})
 
-    @property
-    def quote_found(self) -> bool | None:
-        """True if the quote appears in the source's stored text, False if it no longer
-        does (flag it), None when there is no text or no quote to check."""
-        if not self.quote or not self.source.text:
-            return None
-        return _squash(self.quote) in _squash(self.source.text)
+    def save(self, **kwargs):
+        self.quote_found = quote_is_found(self.quote, self.source.text)
+        super().save(**kwargs)
 
 
 class ClaimCitation(Citation):
@@ -917,7 +952,7 @@ class ClaimCitation(Citation):
 
     objects = ClaimCitationQuerySet.as_manager()
 
-    history = TrackedHistory()
+    history = TrackedHistory(excluded_fields=["quote_found"])
 
     class Meta(Citation.Meta):
         constraints = [
@@ -1080,7 +1115,7 @@ class DenialCitation(Citation):
 
     objects = DenialCitationQuerySet.as_manager()
 
-    history = TrackedHistory()
+    history = TrackedHistory(excluded_fields=["quote_found"])
 
     class Meta(Citation.Meta):
         constraints = [
@@ -1175,3 +1210,10 @@ class ClaimSearchDocument(SearchDocument):
 
 class DenialSearchDocument(SearchDocument):
     denial = models.OneToOneField(Denial, on_delete=models.DB_CASCADE, primary_key=True, related_name="search_document")
+
+
+@receiver(post_save, sender=Source)
+def _source_text_saved(sender, instance, created, raw=False, **kwargs):
+    """The citations of a source whose stored text changed say anew whether their quote is in it."""
+    if not created and not raw and "text" in instance.changed_fields():
+        refresh_quotes_found(instance)

@@ -160,7 +160,12 @@ def _set_m2m(instance, m2m: dict, result: Restored):
 
 
 def _row_values(part_model, row) -> dict:
-    return {f.attname: getattr(row, f.attname) for f in part_model._meta.concrete_fields}
+    # Derived fields are not in the history: the part's save() computes them again.
+    return {
+        f.attname: getattr(row, f.attname)
+        for f in part_model._meta.concrete_fields
+        if f.attname not in getattr(part_model, "derived_fields", ())
+    }
 
 
 def _recreate(part_model, values: dict, label: str, result: Restored) -> bool:

@@ -164,6 +164,9 @@ class TrackedModel(models.Model):
     history_parts: tuple[str, ...] = ()
     # Fields a restore of an earlier revision leaves as they are (history.services).
     history_restore_keeps: tuple[str, ...] = ()
+    # Fields computed from others on save (a cache, not content): neither in the history
+    # nor in its diffs. Give them to TrackedHistory(excluded_fields=...) too.
+    derived_fields: tuple[str, ...] = ()
 
     class Meta:
         abstract = True
@@ -203,7 +206,10 @@ class TrackedModel(models.Model):
         return [
             f
             for f in cls._meta.concrete_fields
-            if not f.primary_key and not getattr(f, "auto_now", False) and f.attname != "version"
+            if not f.primary_key
+            and not getattr(f, "auto_now", False)
+            and f.attname != "version"
+            and f.attname not in cls.derived_fields
         ]
 
     def changed_fields(self) -> list[str]:

@@ -12,7 +12,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from claims.models import PublicationState
+from claims.models import Claim, PublicationState
 from tests.export_world import (
     AP_TITLE,
     AP_URL,
@@ -31,7 +31,9 @@ from tests.factories import (
     make_quantity,
     make_source,
 )
+from web.export import data, records
 from web.export.data import CSV_COLUMNS
+from web.export.spec import CLAIM, record_keys
 
 pytestmark = pytest.mark.django_db
 
@@ -76,6 +78,66 @@ def test_csv_columns_are_the_documented_ones_in_order(client, export_demo):
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
     for column in CSV_COLUMNS:
         assert f"`{column}`" in readme, f"column {column} is documented in README"
+
+
+# The columns as released: a column may be added at the end, never renamed or moved.
+RELEASED_COLUMNS = [
+    "slug",
+    "url",
+    "proposition",
+    "made",
+    "made_precision",
+    "period_start",
+    "period_start_precision",
+    "period_end",
+    "period_end_precision",
+    "certainty",
+    "hedge",
+    "status",
+    "likelihood",
+    "confidence",
+    "credibility",
+    "topics",
+    "subjects",
+    "materiel",
+    "relay_chain",
+    "quantities",
+    "citation_count",
+    "citations",
+    "denial_count",
+    "denials",
+    "links",
+    "notes",
+    "version",
+    "recorded",
+    "revised",
+    "made_earliest",
+    "made_latest",
+    "made_as_worded",
+    "made_inferred",
+    "period_start_earliest",
+    "period_start_latest",
+    "period_start_as_worded",
+    "period_start_inferred",
+    "period_end_earliest",
+    "period_end_latest",
+    "period_end_as_worded",
+    "period_end_inferred",
+]
+
+
+def test_csv_columns_from_the_record_declaration_keep_the_released_order():
+    assert CSV_COLUMNS[: len(RELEASED_COLUMNS)] == RELEASED_COLUMNS
+
+
+def test_every_exported_record_has_the_declared_keys_in_order(client, export_demo):
+    """The records web.export.records assembles are the ones web.export.spec declares
+    (and so the API's schema describes), nested parts included."""
+    exported = read_json(client, "/claims/data.json")
+
+    assert exported
+    for record in exported:
+        assert record_keys(CLAIM, record) == [], record["slug"]
 
 
 def test_claim_csv_carries_figures_relay_chain_quotes_and_denials(client, export_demo):
@@ -363,3 +425,57 @@ def test_malformed_data_request_is_answered_with_a_message_never_a_500(client, u
     if response["Content-Type"] == "application/json":
         text = json.loads(text)["error"]
     assert message in text
+
+
+# --- a client that goes away ------------------------------------------------------------
+
+
+def open_cursors() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_cursors")
+        return cursor.fetchone()[0]
+
+
+@pytest.fixture
+def one_claim_a_batch(monkeypatch):
+    """Batches of one claim, each sent at once: a stream has several pieces to stop between."""
+    monkeypatch.setattr(records, "BATCH_SIZE", 1)
+    monkeypatch.setattr(data, "_FLUSH_AT", 1)
+    assembled = []
+    assemble = records.RecordAssembler.records
+
+    def counting(self, rows):
+        assembled.append(len(rows))
+        return assemble(self, rows)
+
+    monkeypatch.setattr(records.RecordAssembler, "records", counting)
+    return assembled
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "ndjson"])
+def test_a_client_that_disconnects_stops_the_export(client, one_claim_a_batch, fmt):
+    for n in range(4):
+        make_claim(slug=f"claim-{n}")
+    response = fetch(client, f"/claims/data.{fmt}")
+    pieces = iter(response.streaming_content)
+    next(pieces)
+    read = list(one_claim_a_batch)
+    assert len(read) <= 1  # at most the first claim's batch
+
+    response.close()  # what the WSGI server does when the client goes away
+
+    assert list(pieces) == []
+    assert one_claim_a_batch == read, "no claim is read after the client has gone"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="pg_cursors is PostgreSQL's")
+def test_closing_a_stream_early_closes_its_server_side_cursor(one_claim_a_batch):
+    for n in range(3):
+        make_claim(slug=f"claim-{n}")
+    stream = records.stream_records(Claim.objects.published().order_by("pk"), lambda path: path)
+    assert next(stream)["slug"] == "claim-0"
+    assert open_cursors() == 1  # the claims are read through one server-side cursor
+
+    stream.close()
+
+    assert open_cursors() == 0

@@ -23,7 +23,7 @@ from django.urls import path
 from claims.models import Claim
 from operations import health
 from tests.factories import make_claim
-from web.export import data
+from web.export import data, records
 
 
 def latest_claims_migration() -> str:
@@ -365,14 +365,14 @@ def show_statement_timeout() -> str:
 @pytest.mark.django_db(transaction=True)
 def test_a_streamed_export_lifts_the_statement_timeout_and_puts_it_back(client, web_process_connection, monkeypatch):
     make_claim(slug="slow-to-export")
-    claim_record = data.claim_record
+    assemble = records.RecordAssembler.records
 
-    def slow_record(claim, absolute):
+    def slow_records(self, rows):
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_sleep(0.3)")  # three times the web limit
-        return claim_record(claim, absolute)
+        return assemble(self, rows)
 
-    monkeypatch.setattr(data, "claim_record", slow_record)
+    monkeypatch.setattr(records.RecordAssembler, "records", slow_records)
     assert show_statement_timeout() == "100ms"
     with pytest.raises(OperationalError):  # unlifted, the same export is cancelled
         list(data.stream_ndjson(Claim.objects.published().for_detail(), lambda p: p))

@@ -3,7 +3,7 @@ a citation's quote is checked against the source's stored text."""
 
 import pytest
 
-from claims.models import ClaimCitation
+from claims.models import ClaimCitation, quote_is_found
 from sources.models import Source, normalize_url
 from tests.factories import make_claim_citation, make_denial_citation, make_source
 
@@ -107,8 +107,11 @@ AP_TEXT = (
 
 
 def citation(text: str, quote: str) -> ClaimCitation:
-    """An unsaved citation on an unsaved source: quote_found needs no database."""
-    return ClaimCitation(source=Source(text=text), quote=quote)
+    """An unsaved citation on an unsaved source, its quote_found worked out as a save
+    stores it: no database needed."""
+    cite = ClaimCitation(source=Source(text=text), quote=quote)
+    cite.quote_found = quote_is_found(cite.quote, cite.source.text)
+    return cite
 
 
 @pytest.mark.parametrize(
@@ -173,3 +176,24 @@ def test_denial_citation_quote_is_checked_the_same_way():
     source = make_source(text="Pyongyang dismissed the accusations as \u201cbaseless\u201d rumours.")
     assert make_denial_citation(source=source, quote='the accusations as "baseless"').quote_found is True
     assert make_denial_citation(source=source, quote="denied everything").quote_found is False
+
+
+@pytest.mark.django_db
+def test_quote_found_is_stored_on_save_and_when_the_source_text_changes_without_a_citation_revision():
+    source = make_source(text=AP_TEXT)
+    cite = make_claim_citation(source=source, quote="more than a million artillery shells")
+    denial_cite = make_denial_citation(source=source, quote="a million artillery shells")
+    assert ClaimCitation.objects.filter(pk=cite.pk, quote_found=True).exists()
+    revisions = cite.history.count()
+
+    source.text = "Nothing about shells."
+    source.save()
+
+    assert ClaimCitation.objects.filter(pk=cite.pk, quote_found=False).exists()
+    assert type(denial_cite).objects.filter(pk=denial_cite.pk, quote_found=False).exists()
+    assert cite.history.count() == revisions  # a cache refreshed, not an edit of the citation
+    assert "quote_found" not in {f.name for f in type(cite).history.model._meta.fields}
+
+    cite.quote = "Nothing about"
+    cite.save()
+    assert ClaimCitation.objects.filter(pk=cite.pk, quote_found=True).exists()

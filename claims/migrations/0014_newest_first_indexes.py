@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('claims', '0011_search_documents'),
+        ('claims', '0012_quote_found'),
     ]
 
     operations = [

@@ -33,7 +33,7 @@ class ReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
 class ClaimViewSet(ReadOnlyViewSet):
     """Published claims with their figures, relay chain, citations, denials and links."""
 
-    queryset = Claim.objects.published().for_detail()
+    queryset = Claim.objects.published()  # the records' parts are read set-wise (web.export.records)
     serializer_class = ClaimSerializer
     filter_backends = [DjangoFilterBackend]
     filterset_class = ClaimFilter

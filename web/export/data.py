@@ -13,9 +13,9 @@ month or year for a plain date, else null), then X_earliest and X_latest (the fi
 last day it allows, null where open), X_as_worded (the source's words) and X_inferred.
 JSON keeps a date's keys together; CSV adds the four new columns at its end.
 
-Rows are read with QuerySet.iterator(chunk_size=CHUNK_SIZE), which runs the querysets'
-prefetches once per chunk, so memory stays flat and the number of queries depends only
-on the number of chunks, whatever the number of rows.
+The records are assembled set-wise, a batch of claims at a time, by
+web.export.records: memory stays flat and the number of queries depends only on the
+number of batches, whatever the number of rows.
 """
 
 import csv
@@ -23,63 +23,17 @@ import io
 import json
 from decimal import Decimal
 
-from django.db.models import Prefetch, prefetch_related_objects
-
-from claims.models import CitationFigure
 from sources.date_fields import precision_of
-from sources.models import Source
+from web.export.records import stream_records
+from web.export.spec import CLAIM, csv_columns
 
-CHUNK_SIZE = 500
 _FLUSH_AT = 64 * 1024  # characters gathered before a piece of the response is sent
 
 # A CSV cell starting with one of these is run as a formula by spreadsheets; quotes and
 # titles come from untrusted pages, so such a cell is prefixed with an apostrophe.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
-CSV_COLUMNS = [
-    "slug",
-    "url",
-    "proposition",
-    "made",
-    "made_precision",
-    "period_start",
-    "period_start_precision",
-    "period_end",
-    "period_end_precision",
-    "certainty",
-    "hedge",
-    "status",
-    "likelihood",
-    "confidence",
-    "credibility",
-    "topics",
-    "subjects",
-    "materiel",
-    "relay_chain",
-    "quantities",
-    "citation_count",
-    "citations",
-    "denial_count",
-    "denials",
-    "links",
-    "notes",
-    "version",
-    "recorded",
-    "revised",
-    # Added with EDTF dates, so at the end: the other columns keep their places.
-    "made_earliest",
-    "made_latest",
-    "made_as_worded",
-    "made_inferred",
-    "period_start_earliest",
-    "period_start_latest",
-    "period_start_as_worded",
-    "period_start_inferred",
-    "period_end_earliest",
-    "period_end_latest",
-    "period_end_as_worded",
-    "period_end_inferred",
-]
+CSV_COLUMNS = csv_columns(CLAIM)  # README "Exports and API": names never renamed nor moved
 
 
 def _date(obj, name: str) -> dict:
@@ -134,92 +88,6 @@ def _citation(citation, absolute) -> dict:
         "note": citation.note,
         "quote_found": citation.quote_found,
     }
-
-
-def _claim_citation(citation, absolute, figure_of: dict) -> dict:
-    """A claim's citation: a citation's keys, then `figures`, the claim's figures as this
-    source worded them, each by its position (from 1) in the record's `quantities`."""
-    return {
-        **_citation(citation, absolute),
-        "figures": [{"figure": figure_of[f.quantity_id], "as_worded": f.as_worded} for f in citation.figures.all()],
-    }
-
-
-def claim_record(claim, absolute) -> dict:
-    """The record of one claim, as JSON, NDJSON and the API give it. `claim` comes from
-    Claim.objects.for_detail() with RECORD_PREFETCHES (below); `absolute` turns a site
-    path into a full URL."""
-    quantities = list(claim.quantities.all())
-    figure_of = {q.pk: position for position, q in enumerate(quantities, start=1)}
-    record = {
-        "slug": claim.slug,
-        "url": absolute(claim.get_absolute_url()),
-        "proposition": claim.proposition,
-        **_date(claim, "made"),
-        **_date(claim, "period_start"),
-        **_date(claim, "period_end"),
-        "certainty": claim.certainty,
-        "hedge": claim.hedge,
-        "status": claim.status,
-        "likelihood": claim.likelihood or None,
-        "confidence": claim.confidence or None,
-        "credibility": claim.credibility,
-        "topics": [{"slug": t.slug, "name": t.name} for t in claim.topics.all()],
-        "subjects": [_actor(a) for a in claim.subjects.all()],
-        "materiel": [{"slug": m.slug, "name": m.name} for m in claim.materiel.all()],
-        "relay_chain": [
-            {
-                "position": link.position,
-                "actor": _actor(link.actor),
-                "speaker": link.speaker,
-                "role": link.role,
-                "channel": link.channel,
-                **_date(link, "date"),
-                "document": link.document.slug if link.document_id else None,
-            }
-            for link in claim.attributions.all()
-        ],
-        "quantities": [
-            {
-                "reading": q.describe(),
-                "as_worded": q.as_worded,
-                "comparator": q.comparator,
-                "low": _number(q.low),
-                "high": _number(q.high),
-                "unit": q.unit,
-                "item": q.item,
-                "materiel": q.materiel.slug if q.materiel else None,
-                **_date(q, "as_of"),
-                "kind": q.kind,
-                "certainty": q.certainty or None,
-            }
-            for q in quantities
-        ],
-        "citations": [_claim_citation(c, absolute, figure_of) for c in claim.citations.all()],
-        "denials": [
-            {
-                "slug": d.slug,
-                "url": absolute(d.get_absolute_url()),
-                "statement": d.statement,
-                "kind": d.kind,
-                "kinds": d.kinds,
-                **_date(d, "made"),
-                "channel": d.channel,
-                "deniers": [_actor(a) for a in d.deniers.all()],
-                "citations": [_citation(c, absolute) for c in d.citations.all()],
-            }
-            for d in claim.public_denials
-        ],
-        "links": [
-            {"kind": link.kind, "direction": "out", "claim": link.to_claim.slug} for link in claim.links_out.all()
-        ]
-        + [{"kind": link.kind, "direction": "in", "claim": link.from_claim.slug} for link in claim.links_in.all()],
-        "notes": claim.notes,
-        "version": claim.version,
-        "recorded": claim.created_at.isoformat(),
-        "revised": claim.updated_at.isoformat(),
-    }
-    return record
 
 
 # --- CSV ------------------------------------------------------------------------------
@@ -289,25 +157,8 @@ def _cell(value):
 # --- Streams --------------------------------------------------------------------------
 
 
-# What claim_record reads beyond Claim.objects.for_detail(): the documents of the relay
-# chain (their slugs only), the other kinds of the answering denials and how each
-# citation worded the figures (by quantity id: the figures are the claim's quantities).
-RECORD_PREFETCHES = (
-    Prefetch("attributions__document", queryset=Source.objects.only("pk", "slug")),
-    "public_denials__other_kinds",
-    Prefetch("citations__figures", queryset=CitationFigure.objects.only("pk", "citation", "quantity", "as_worded")),
-)
-
-
-def prefetch_for_records(claims):
-    """Load what claim_record reads beyond for_detail() for these claims (a list), in a
-    constant number of queries; nothing for what is loaded already."""
-    prefetch_related_objects(claims, *RECORD_PREFETCHES)
-
-
 def records(queryset, absolute):
-    for claim in queryset.prefetch_related(*RECORD_PREFETCHES).iterator(chunk_size=CHUNK_SIZE):
-        yield claim_record(claim, absolute)
+    return stream_records(queryset, absolute)
 
 
 def _buffered(pieces):

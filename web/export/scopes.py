@@ -1,6 +1,6 @@
 """What an export URL covers. Each exportable page -- the claims list with its filters,
 a claim, a topic, an actor -- is a scope: the published claims it lists, read through
-Claim.objects.for_detail() and filtered by the browse pages' own ClaimFilter, and the
+Claim.objects.published() and filtered by the browse pages' own ClaimFilter, and the
 published denials that answer them (plus, for an actor, the denials it issued)."""
 
 from dataclasses import dataclass
@@ -28,7 +28,7 @@ class Scope:
     title: str  # "the claims list", "topic North Korean munitions for Russia"
     stem: str  # file name stem: "claims", "topic-north-korean-munitions-for-russia"
     page_url: str
-    claims: QuerySet  # published, for_detail(), filtered and ordered
+    claims: QuerySet  # published, filtered and ordered
     own_denials: QuerySet | None = None  # denials the scope's actor issued
 
 
@@ -39,7 +39,7 @@ def filter_errors(form) -> str:
 def resolve(request, kind: str, slug: str | None = None) -> Scope:
     """The scope of an export URL. Raises Http404 for an unknown record and
     BadExportRequest for filters the browse page would reject."""
-    claims = Claim.objects.published().for_detail()
+    claims = Claim.objects.published()
     if kind == "claim":
         claim = get_object_or_404(Claim.objects.published().only("pk", "slug"), slug=slug)
         return Scope(

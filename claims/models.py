@@ -1,11 +1,13 @@
 """What was asserted, by whom, through whom, with what numbers, and who denied it."""
 
+import datetime as dt
 import re
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q, Value
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from history.tracking import TrackedHistory, TrackedModel, VersionedModel
@@ -74,6 +76,34 @@ class Publishable:
         if self.state != PublicationState.PUBLISHED:
             return None
         return self.publication_rule(state=self.state, has_quote=self.has_quoted_citation())
+
+
+# Lists sort by date made with undated rows last. A missing day stands in as the first
+# day there is (newest first) or the last (oldest first), so that the order has no NULLs
+# and "the page after this row" is one row-value comparison (web/pagination.py), which
+# these partial indexes over published rows answer with a range scan.
+FIRST_DAY, LAST_DAY = dt.date(1, 1, 1), dt.date(9999, 12, 31)
+
+
+def day_or(field: str, stand_in: dt.date):
+    return Coalesce(field, Value(stand_in), output_field=models.DateField())
+
+
+def list_order_indexes(prefix: str, *, recorded: bool = True) -> list:
+    published = Q(state="published")
+    indexes = [
+        models.Index(
+            day_or("made_earliest", stand_in),
+            day_or("made_latest", stand_in),
+            F("id"),
+            name=f"{prefix}_list_made_{direction}",
+            condition=published,
+        )
+        for direction, stand_in in (("desc", FIRST_DAY), ("asc", LAST_DAY))
+    ]
+    if recorded:
+        indexes.append(models.Index(F("created_at"), F("id"), name=f"{prefix}_list_recorded", condition=published))
+    return indexes
 
 
 class PublishedQuerySet(models.QuerySet):
@@ -513,7 +543,10 @@ class Claim(ReportedDates, Publishable, VersionedModel):
 
     class Meta:
         ordering = [F("made_earliest").desc(nulls_last=True), F("made_latest").desc(nulls_last=True), "slug"]
-        indexes = reported_date_indexes("claim", "made", "period_start", "period_end")
+        indexes = [
+            *reported_date_indexes("claim", "made", "period_start", "period_end"),
+            *list_order_indexes("claim"),
+        ]
         permissions = [("publish_claim", "Can publish or unpublish claims")]
         constraints = [
             models.UniqueConstraint(fields=["slug"], name="claim_slug_unique"),
@@ -1002,7 +1035,7 @@ class Denial(ReportedDates, Publishable, VersionedModel):
 
     class Meta:
         ordering = [F("made_earliest").desc(nulls_last=True), F("made_latest").desc(nulls_last=True), "slug"]
-        indexes = reported_date_indexes("denial", "made")
+        indexes = [*reported_date_indexes("denial", "made"), *list_order_indexes("denial", recorded=False)]
         permissions = [("publish_denial", "Can publish or unpublish denials")]
         constraints = [
             models.UniqueConstraint(fields=["slug"], name="denial_slug_unique"),

@@ -31,7 +31,7 @@ from claims.models import (
 from sources.models import Derivation, Outlet, Source
 from sources.services import ancestry_edges, independent_origins
 from web.figure_history import materiel_figure_history, topic_figure_history
-from web.filters import ClaimFilter
+from web.filters import ClaimFilter, DenialFilter
 from web.jsonld import claim_jsonld
 from web.pagination import BadCursor, keyset_page
 from web.paths import reporting_tree
@@ -40,6 +40,9 @@ from web.timeline import build_timeline
 
 SEARCH_LIMIT = 50
 MAX_QUERY_LENGTH = 200
+# The lists count matches up to here and say "1,000+" beyond: a full COUNT(*) of a
+# million claims would cost more than the page.
+COUNT_CAP = 1000
 
 
 def _published_claim_count():
@@ -73,12 +76,38 @@ def claim_list(request):
         return render(request, "claims/claim_list.html", context, status=400)
     context.update(
         page=page,
-        total=filterset.qs.count(),
+        total=capped_count(filterset.qs),
         chips=[(label, value, _query_without(request, name)) for name, label, value in filterset.active()],
         next_url=_query_with(request, after=page.next_cursor) if page.next_cursor else "",
         first_url=_query_without(request, "after") if request.GET.get("after") else "",
     )
     return render(request, "claims/claim_list.html", context)
+
+
+def capped_count(queryset) -> str:
+    """How many rows, counted over a LIMIT COUNT_CAP + 1 subquery: "1,000+" beyond it."""
+    found = queryset.order_by()[: COUNT_CAP + 1].count()
+    return f"{COUNT_CAP:,}+" if found > COUNT_CAP else f"{found:,}"
+
+
+def denial_list(request):
+    filterset = DenialFilter(request.GET, queryset=Denial.objects.published().for_list())
+    context = {"filterset": filterset, "page": None, "total": "0", "error": ""}
+    if not filterset.is_valid():
+        return render(request, "claims/denial_list.html", context, status=400)
+    try:
+        page = keyset_page(filterset.qs, sort="-made", after=request.GET.get("after", ""))
+    except BadCursor as exc:
+        context["error"] = str(exc)
+        return render(request, "claims/denial_list.html", context, status=400)
+    context.update(
+        page=page,
+        total=capped_count(filterset.qs),
+        chips=[(label, value, _query_without(request, name)) for name, label, value in filterset.active()],
+        next_url=_query_with(request, after=page.next_cursor) if page.next_cursor else "",
+        first_url=_query_without(request, "after") if request.GET.get("after") else "",
+    )
+    return render(request, "claims/denial_list.html", context)
 
 
 def _query_without(request, name: str) -> str:

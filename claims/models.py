@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Upper
 from django.urls import reverse
 
 from history.tracking import TrackedHistory, TrackedModel, VersionedModel
@@ -267,6 +267,8 @@ class Actor(TrackedModel):
 
     class Meta:
         ordering = ["name"]
+        # The list filters find an actor by its name in any case (web/filters.py).
+        indexes = [models.Index(Upper("name"), name="actor_upper_name")]
         constraints = [
             models.UniqueConstraint(fields=["slug"], name="actor_slug_unique"),
             models.CheckConstraint(condition=Q(kind__in=ActorKind.values), name="actor_kind_valid"),
@@ -302,6 +304,7 @@ class ActorAlias(TrackedModel):
     class Meta:
         ordering = ["actor", "name"]
         verbose_name_plural = "actor aliases"
+        indexes = [models.Index(Upper("name"), name="actoralias_upper_name")]
         constraints = [
             models.UniqueConstraint(
                 fields=["actor", "name"],

@@ -36,6 +36,7 @@ class RecordField(forms.ModelChoiceField):
 
     def __init__(self, *, suggest: str, null_label=None, **kwargs):
         kwargs.setdefault("widget", forms.TextInput(attrs={"list": f"suggest-{suggest}", "data-suggest": suggest}))
+        kwargs.setdefault("help_text", "A name, or the slug from its address.")
         super().__init__(**kwargs)
         self.aliases = self.queryset.model is Actor
         self.max_length = 200
@@ -48,12 +49,13 @@ class RecordField(forms.ModelChoiceField):
             return None
         if len(value) > self.max_length or "\x00" in value:
             raise ValidationError("Give a name or an address slug.", code="invalid")
-        named = Q(name__iexact=value)
+        # One query; each branch of the union has its index (slug, UPPER(name)).
+        named = self.queryset.filter(Q(slug=value) | Q(name__iexact=value)).values("pk")
         if self.aliases:
-            named |= Q(pk__in=ActorAlias.objects.filter(name__iexact=value).values("actor_id"))
+            named = named.union(ActorAlias.objects.filter(name__iexact=value).values("actor_id"))
         # The slug names one record; a name or alias may be shared: the slug wins.
         matches = list(
-            self.queryset.filter(Q(slug=value) | named)
+            self.queryset.filter(pk__in=named)
             .annotate(by_slug=Case(When(slug=value, then=Value(0)), default=Value(1)))
             .order_by("by_slug", "pk")[:2]
         )

@@ -6,6 +6,7 @@ PostgreSQL, trigram indexes on the upper-cased names the filters' autocomplete r
 import datetime
 
 import django.db.models.functions.comparison
+import django.db.models.functions.text
 from django.db import migrations, models
 
 TRIGRAM_INDEXES = [
@@ -106,5 +107,13 @@ class Migration(migrations.Migration):
                 condition=models.Q(("state", "published")),
                 name="denial_list_made_asc",
             ),
+        ),
+        migrations.AddIndex(
+            model_name="actor",
+            index=models.Index(django.db.models.functions.text.Upper("name"), name="actor_upper_name"),
+        ),
+        migrations.AddIndex(
+            model_name="actoralias",
+            index=models.Index(django.db.models.functions.text.Upper("name"), name="actoralias_upper_name"),
         ),
     ]

@@ -1,0 +1,234 @@
+"""Bounded lists (issue 11): filter boxes that take a name or slug instead of a <select>
+of every record, their suggestions, the capped count, the involving= filter and the
+denials list. Each page's size and query count stay the same whatever the data size."""
+
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from claims.models import ActorAlias, Claim
+from tests.factories import make_actor, make_attribution, make_claim, make_denial, make_topic
+from web import views
+from web.pagination import keyset_page
+
+pytestmark = pytest.mark.django_db
+
+
+def slugs(html: str) -> set[str]:
+    return set(re.findall(r'<h3><a href="/(?:claims|denials)/([^/]+)/">', html))
+
+
+def test_the_list_page_does_not_grow_with_the_number_of_actors_topics_or_materiel(client):
+    make_claim()
+    before = client.get("/claims/").content
+    for n in range(200):
+        make_actor(name=f"Extra actor {n}")
+        make_topic(name=f"Extra topic {n}")
+
+    after = client.get("/claims/").content
+
+    assert len(after) == len(before)
+    assert b"Extra actor" not in after
+
+
+@pytest.mark.parametrize(
+    "typed", ["korea-nis", "National Intelligence Service", "national intelligence SERVICE", "NIS"]
+)
+def test_a_filter_box_takes_a_slug_a_name_or_an_alias(client, typed):
+    nis = make_actor(name="National Intelligence Service", slug="korea-nis")
+    ActorAlias.objects.create(actor=nis, name="NIS")
+    theirs, other = make_attribution(actor=nis).claim, make_claim()
+
+    response = client.get("/claims/", {"claimant": typed})
+
+    assert response.status_code == 200
+    listed = slugs(response.content.decode())
+    assert theirs.slug in listed and other.slug not in listed
+    assert "Claimant (anywhere in the relay chain): <strong>National Intelligence Service</strong>" in (
+        response.content.decode()
+    )
+
+
+def test_an_unknown_name_is_a_form_error_tied_to_its_box(client):
+    response = client.get("/claims/", {"subject": "Nobody at all"})
+
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "No actor is called &#x27;Nobody at all&#x27;" in html
+    box = re.search(r'<input[^>]*name="subject"[^>]*>', html).group(0)
+    assert 'aria-invalid="true"' in box
+
+
+def test_a_shared_name_asks_for_the_slug_and_a_slug_wins_over_a_name(client):
+    make_actor(name="Ministry of Defence", slug="mod-uk")
+    make_actor(name="Ministry of Defence", slug="mod-ru")
+    make_actor(name="mod-uk", slug="confusingly-named")
+
+    assert client.get("/claims/", {"claimant": "Ministry of Defence"}).status_code == 400
+    response = client.get("/claims/", {"claimant": "mod-uk"})
+    assert response.status_code == 200
+    assert 'value="mod-uk"' in response.content.decode()
+
+
+@pytest.mark.parametrize("value", ["x" * 201, "a\x00b"])
+def test_odd_filter_values_are_form_errors_not_500s(client, value):
+    assert client.get("/claims/", {"topic": value}).status_code == 400
+
+
+def test_every_aria_describedby_points_at_an_element_that_exists(client):
+    make_claim()
+    for url in ["/claims/", "/claims/?claimant=nobody", "/denials/", "/denials/?denier=nobody"]:
+        html = client.get(url).content.decode()
+        ids = set(re.findall(r' id="([^"]+)"', html))
+        described = re.findall(r'aria-describedby="([^"]+)"', html)
+        assert described, url
+        for names in described:
+            assert set(names.split()) <= ids, (url, names)
+
+
+# --- Suggestions -----------------------------------------------------------------------
+
+
+def suggest(client, kind, words):
+    response = client.get(f"/autocomplete/{kind}/", {"q": words})
+    assert response.status_code == 200
+    return [record["slug"] for record in response.json()["results"]]
+
+
+def test_suggestions_rank_exact_then_prefix_then_the_rest(client):
+    make_actor(name="Kim Yo Jong", slug="kim-yo-jong")
+    make_actor(name="Kim", slug="kim")
+    make_actor(name="Pak Kim", slug="pak-kim")
+    make_actor(name="Kimura", slug="kimura")
+    make_actor(name="Unrelated", slug="unrelated")
+
+    found = suggest(client, "actors", "kim")
+
+    assert found[0] == "kim"
+    assert set(found[1:3]) == {"kim-yo-jong", "kimura"}  # by likeness on PostgreSQL, by name on SQLite
+    assert "pak-kim" in found[3:] and "unrelated" not in found
+
+
+def test_suggestions_find_an_actor_by_its_alias_once(client):
+    dprk = make_actor(name="North Korea", slug="north-korea")
+    ActorAlias.objects.create(actor=dprk, name="DPRK")
+    ActorAlias.objects.create(actor=dprk, name="DPRK government")
+
+    assert suggest(client, "actors", "DPRK") == ["north-korea"]
+
+
+def test_suggestions_are_at_most_ten_in_a_constant_number_of_queries(client):
+    def queries(words):
+        with CaptureQueriesContext(connection) as captured:
+            suggest(client, "topics", words)
+        return len(captured)
+
+    make_topic(name="Shells 0")
+    few = queries("Shells")
+    for n in range(1, 15):
+        make_topic(name=f"Shells {n}")
+
+    assert len(suggest(client, "topics", "Shells")) == 10
+    assert queries("Shells") == few
+
+
+def test_suggestions_refuse_unknown_kinds_and_long_words(client):
+    assert client.get("/autocomplete/claims/", {"q": "x"}).status_code == 404
+    assert client.get("/autocomplete/actors/", {"q": "x" * 101}).status_code == 400
+    assert client.get("/autocomplete/actors/").json() == {"results": []}
+
+
+# --- Capped count, row-value pages ------------------------------------------------------
+
+
+def test_the_count_stops_at_the_cap(client, monkeypatch):
+    monkeypatch.setattr(views, "COUNT_CAP", 3)
+    for _ in range(3):
+        make_claim()
+    assert "3 claims" in client.get("/claims/").content.decode()
+
+    make_claim()
+    assert "3+ claims" in client.get("/claims/").content.decode()
+
+
+@pytest.mark.parametrize("sort", ["-made", "made", "-recorded"])
+def test_a_later_page_is_one_row_value_comparison(sort):
+    for made in ["2023-01-01", "2023", None]:
+        make_claim(made=made)
+    after = keyset_page(Claim.objects.all(), sort=sort, size=1).next_cursor
+
+    with CaptureQueriesContext(connection) as captured:
+        keyset_page(Claim.objects.all(), sort=sort, after=after, size=1)
+
+    sql = captured[0]["sql"]
+    assert re.search(r'\(COALESCE\([^)]*\), COALESCE\([^)]*\), "claims_claim"."id"\) [<>] \(', sql) or re.search(
+        r'\("claims_claim"."created_at", "claims_claim"."id"\) [<>] \(', sql
+    ), sql
+    assert " OR " not in sql
+
+
+# --- involving= and the denials list ---------------------------------------------------
+
+
+def test_involving_finds_an_actor_as_claimant_relay_subject_or_denier(client):
+    actor = make_actor()
+    made = make_attribution(actor=actor).claim
+    relayed = make_attribution(actor=actor, role="relay", position=2).claim
+    about = make_claim()
+    about.subjects.add(actor)
+    denied = make_claim()
+    make_denial(claims=[denied], deniers=[actor])
+    unrelated = make_claim()
+
+    listed = slugs(client.get("/claims/", {"involving": actor.slug}).content.decode())
+
+    assert listed == {made.slug, relayed.slug, about.slug, denied.slug}
+    assert unrelated.slug not in listed
+
+
+def test_denials_list_filters_by_denier_topic_and_date(client):
+    pyongyang, moscow, topic = make_actor(), make_actor(), make_topic()
+    on_topic = make_claim()
+    on_topic.topics.add(topic)
+    first = make_denial(claims=[on_topic], deniers=[pyongyang], made="2023-10-01")
+    second = make_denial(deniers=[moscow], made="2024-03")
+    draft = make_denial(deniers=[pyongyang], state="draft")
+
+    def listed(**query):
+        response = client.get("/denials/", query)
+        assert response.status_code == 200
+        return slugs(response.content.decode())
+
+    assert listed() == {first.slug, second.slug}
+    assert draft.slug not in listed(denier=pyongyang.slug)
+    assert listed(denier=pyongyang.name) == {first.slug}
+    assert listed(topic=topic.slug) == {first.slug}
+    assert listed(made_after="2024-03-15") == {second.slug}
+    assert listed(made_before="2023-12-31") == {first.slug}
+    assert client.get("/denials/", {"denier": "nobody"}).status_code == 400
+    assert client.get("/denials/", {"after": "garbage"}).status_code == 400
+
+
+def test_denials_list_walks_its_pages_in_a_constant_number_of_queries(client):
+    def walk():
+        seen, url, counts = [], "/denials/", []
+        while url:
+            with CaptureQueriesContext(connection) as captured:
+                html = client.get(url).content.decode()
+            counts.append(len(captured))
+            seen += re.findall(r'<h3><a href="/denials/([^/]+)/">', html)
+            match = re.search(r'<a rel="next" href="([^"]+)"', html)
+            url = "/denials/" + match.group(1).replace("&amp;", "&") if match else ""
+        return seen, counts
+
+    made = [make_denial(made=f"2023-{1 + n % 12:02}-01", claims=[make_claim()]).slug for n in range(30)]
+    seen, counts = walk()
+
+    assert sorted(seen) == sorted(made) and len(seen) == len(set(seen))
+    assert len(set(counts)) == 1, counts
+
+
+def test_the_nav_links_to_the_denials_list(client):
+    assert 'href="/denials/"' in client.get("/").content.decode()

@@ -9,8 +9,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from claims.models import ActorAlias, Claim
-from tests.factories import make_actor, make_attribution, make_claim, make_denial, make_topic
+from tests.factories import make_actor, make_attribution, make_claim, make_claim_citation, make_denial, make_topic
 from web import views
+from web.export import views as export_views
 from web.pagination import keyset_page
 
 pytestmark = pytest.mark.django_db
@@ -232,3 +233,22 @@ def test_denials_list_walks_its_pages_in_a_constant_number_of_queries(client):
 
 def test_the_nav_links_to_the_denials_list(client):
     assert 'href="/denials/"' in client.get("/").content.decode()
+
+
+# --- Formatted bibliographies of a list are capped --------------------------------------
+
+
+def test_a_formatted_bibliography_is_capped_with_a_note_and_the_files_list_every_source(client, monkeypatch):
+    monkeypatch.setattr(export_views, "FORMATTED_CAP", 2)
+    titles = [make_claim_citation().source.title for _ in range(3)]
+
+    text = client.get("/claims/sources.txt").content.decode()
+    html = client.get("/claims/sources.html").content.decode()
+    bibtex = client.get("/claims/sources.bib").content.decode()
+
+    assert sum(title in text for title in titles) == 2
+    assert "Only the first 2 sources, by date, are formatted here" in text
+    assert html.count("<li>") == 2 and "Only the first 2 sources" in html
+    assert all(title in bibtex for title in titles)
+    monkeypatch.setattr(export_views, "FORMATTED_CAP", 3)
+    assert "Only the first" not in client.get("/claims/sources.txt").content.decode()

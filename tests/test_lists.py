@@ -9,10 +9,20 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from claims.models import ActorAlias, Claim
-from tests.factories import make_actor, make_attribution, make_claim, make_claim_citation, make_denial, make_topic
-from web import views
+from tests.factories import (
+    make_actor,
+    make_attribution,
+    make_claim,
+    make_claim_citation,
+    make_denial,
+    make_materiel,
+    make_outlet,
+    make_source,
+    make_topic,
+)
+from web import counts
 from web.export import views as export_views
-from web.pagination import keyset_page
+from web.pagination import INDEX_PAGE_SIZE, keyset_page
 
 pytestmark = pytest.mark.django_db
 
@@ -145,7 +155,7 @@ def test_suggestions_refuse_unknown_kinds_and_long_words(client):
 
 
 def test_the_count_stops_at_the_cap(client, monkeypatch):
-    monkeypatch.setattr(views, "COUNT_CAP", 3)
+    monkeypatch.setattr(counts, "COUNT_CAP", 3)
     for _ in range(3):
         make_claim()
     assert "3 claims" in client.get("/claims/").content.decode()
@@ -252,3 +262,59 @@ def test_a_formatted_bibliography_is_capped_with_a_note_and_the_files_list_every
     assert all(title in bibtex for title in titles)
     monkeypatch.setattr(export_views, "FORMATTED_CAP", 3)
     assert "Only the first" not in client.get("/claims/sources.txt").content.decode()
+
+
+# --- Index pages, capped counts per row, the home page's totals ----------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "make", "link"),
+    [
+        ("/actors/", make_actor, r'<a href="/actors/([^/]+)/">'),
+        ("/topics/", make_topic, r'<a href="/topics/([^/]+)/">'),
+        ("/materiel/", make_materiel, r'<a href="/materiel/([^/]+)/">'),
+        ("/sources/", make_source, r'<a href="/sources/([^/]+)/">'),
+        ("/outlets/", make_outlet, r'<a href="/outlets/([^/]+)/">'),
+    ],
+)
+def test_index_pages_walk_every_record_once_in_a_constant_number_of_queries(client, url, make, link):
+    records = {make().slug for _ in range(INDEX_PAGE_SIZE + 7)}
+    seen, counts, page_url = [], [], url
+    while page_url:
+        with CaptureQueriesContext(connection) as captured:
+            html = client.get(page_url).content.decode()
+        counts.append(len(captured))
+        main = html[html.index("<main") :]
+        seen += [slug for slug in re.findall(link, main) if slug in records]
+        match = re.search(r'<a rel="next" href="([^"]+)"', html)
+        page_url = url + match.group(1).replace("&amp;", "&") if match else ""
+
+    assert sorted(seen) == sorted(records) and len(counts) == 2
+    assert counts[0] == counts[1], counts
+    assert client.get(url, {"after": "not a slug!"}).status_code == 400
+
+
+def test_row_counts_stop_at_the_cap(client, monkeypatch):
+    monkeypatch.setattr(counts, "COUNT_CAP", 2)
+    busy, quiet = make_topic(name="Busy topic"), make_topic(name="Quiet topic")
+    for _ in range(3):
+        make_claim().topics.add(busy)
+    make_claim().topics.add(quiet)
+
+    html = client.get("/topics/").content.decode()
+
+    assert re.search(r"Busy topic</strong></a> <span class=\"meta\">2\+ claims", html)
+    assert re.search(r"Quiet topic</strong></a> <span class=\"meta\">1 claim<", html)
+
+
+def test_home_totals_are_exact_while_small_and_estimated_beyond(client, monkeypatch):
+    for _ in range(3):
+        make_claim()
+    assert "3 claims" in client.get("/").content.decode()
+
+    monkeypatch.setattr(counts, "ESTIMATE_ABOVE", 0)
+    estimated = client.get("/").content.decode()
+    if connection.vendor == "postgresql":
+        assert re.search(r"about [0-9,]+ claims", estimated)
+    else:  # SQLite has no planner estimate: it counts
+        assert "3 claims" in estimated

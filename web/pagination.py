@@ -16,6 +16,7 @@ from claims.models import FIRST_DAY, LAST_DAY, day_or
 SORT_FIELDS = {"made": ("made_earliest", "made_latest"), "recorded": ("created_at",)}
 TIME_FIELDS = {"created_at"}
 PAGE_SIZE = 25
+INDEX_PAGE_SIZE = 50  # rows of the actors, topics, materiel, sources and outlets pages
 
 
 class BadCursor(ValueError):
@@ -101,3 +102,15 @@ def keyset_page(queryset, *, sort: str, after: str = "", size: int = PAGE_SIZE) 
     if len(rows) > size:
         next_cursor = _encode([getattr(items[-1], field) for field in fields], items[-1].pk)
     return Page(items, next_cursor)
+
+
+def slug_page(queryset, *, after: str = "", size: int = INDEX_PAGE_SIZE) -> Page:
+    """One page of records (actors, sources ...) in slug order after the slug `after`:
+    the unique index on slug makes every page one range scan."""
+    if after and not re.fullmatch(r"[-a-zA-Z0-9_]{1,150}", after):
+        raise BadCursor(f"{after[:40]!r} is not a page marker from this site.")
+    if after:
+        queryset = queryset.filter(slug__gt=after)
+    rows = list(queryset.order_by("slug")[: size + 1])
+    items = rows[:size]
+    return Page(items, items[-1].slug if len(rows) > size else None)

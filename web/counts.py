@@ -2,6 +2,7 @@
 every match; the home page's totals are the planner's estimate above a threshold."""
 
 import json
+from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import IntegerField, Subquery
@@ -33,13 +34,43 @@ class CappedCount(Subquery):
         super().__init__(queryset.order_by()[: COUNT_CAP + 1])
 
 
-def cheap_count(queryset) -> str:
-    """The exact number of rows, or on PostgreSQL above ESTIMATE_ABOVE the planner's
-    estimate in round figures ("about 1,200,000"): an EXPLAIN costs no scan."""
+@dataclass(frozen=True)
+class Shown:
+    number: int  # for pluralize
+    text: str  # "1,234", "about 1,200,000"
+
+    def __str__(self):
+        return self.text
+
+
+def cheap_counts(querysets: dict) -> dict[str, Shown]:
+    """The number of rows of each queryset, exact while its table is small; on
+    PostgreSQL, beyond ESTIMATE_ABOVE rows (pg_class.reltuples, kept by ANALYZE), the
+    planner's estimate for the queryset in round figures ("about 1,200,000"): an
+    EXPLAIN scans nothing. One query for the table sizes, then one a queryset."""
+    sizes = {}
     if connection.vendor == "postgresql":
-        plan = queryset.order_by().explain(format="json")
-        plan = json.loads(plan) if isinstance(plan, str) else plan
-        estimate = int(plan[0]["Plan"]["Plan Rows"])
-        if estimate > ESTIMATE_ABOVE:
-            return f"about {round(estimate, -(len(str(estimate)) - 2)):,}"
-    return f"{queryset.count():,}"
+        tables = [queryset.model._meta.db_table for queryset in querysets.values()]
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT relname, reltuples FROM pg_class WHERE relname = ANY(%s)", [tables])
+            sizes = dict(cursor.fetchall())
+    counts = {}
+    for name, queryset in querysets.items():
+        if sizes.get(queryset.model._meta.db_table, 0) > ESTIMATE_ABOVE:
+            estimate = _round(_planner_estimate(queryset))
+            counts[name] = Shown(estimate, f"about {estimate:,}")
+        else:
+            exact = queryset.count()
+            counts[name] = Shown(exact, f"{exact:,}")
+    return counts
+
+
+def _planner_estimate(queryset) -> int:
+    plan = queryset.order_by().explain(format="json")
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    return int(plan[0]["Plan"]["Plan Rows"])
+
+
+def _round(number: int) -> int:
+    """Two significant figures: 1,234,567 -> 1,200,000."""
+    return round(number, 2 - len(str(number))) if number >= 100 else number

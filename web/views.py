@@ -30,7 +30,7 @@ from claims.models import (
 )
 from sources.models import Derivation, Outlet, Source
 from sources.services import ancestry_edges, independent_origins
-from web.counts import CappedCount, capped_count, cheap_count
+from web.counts import CappedCount, capped_count, cheap_counts
 from web.figure_history import materiel_figure_history, topic_figure_history
 from web.filters import ClaimFilter, DenialFilter
 from web.jsonld import claim_jsonld
@@ -58,12 +58,14 @@ def home(request):
         "recent_claims": Claim.objects.published().for_list().order_by("-created_at", "-pk")[:8],
         "recent_denials": Denial.objects.published().for_list().order_by("-created_at", "-pk")[:5],
         # Exact while small, estimated beyond: a COUNT(*) of a million rows costs more than the page.
-        "counts": {
-            "claims": cheap_count(Claim.objects.published()),
-            "denials": cheap_count(Denial.objects.published()),
-            "actors": cheap_count(Actor.objects.all()),
-            "sources": cheap_count(Source.objects.all()),
-        },
+        "counts": cheap_counts(
+            {
+                "claims": Claim.objects.published(),
+                "denials": Denial.objects.published(),
+                "actors": Actor.objects.all(),
+                "sources": Source.objects.all(),
+            }
+        ),
     }
     return render(request, "claims/home.html", context)
 

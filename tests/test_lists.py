@@ -335,3 +335,12 @@ def test_the_sitemap_is_an_index_of_files_of_bounded_size(client, monkeypatch):
     assert sum(claim.get_absolute_url() in second for claim in claims) == 1
     assert client.get("/sitemap-claims.xml", {"p": "3"}).status_code == 404
     assert client.get("/sitemap-nothing.xml").status_code == 404
+
+
+def test_the_actor_page_links_to_its_denials_and_claims_in_the_lists(client):
+    actor = make_actor()
+
+    html = client.get(actor.get_absolute_url()).content.decode()
+
+    assert f'href="/denials/?denier={actor.slug}"' in html
+    assert f'href="/claims/?involving={actor.slug}"' in html

@@ -56,7 +56,8 @@ def cheap_counts(querysets: dict) -> dict[str, Shown]:
             sizes = dict(cursor.fetchall())
     counts = {}
     for name, queryset in querysets.items():
-        if sizes.get(queryset.model._meta.db_table, 0) > ESTIMATE_ABOVE:
+        table = queryset.model._meta.db_table
+        if table in sizes and sizes[table] > ESTIMATE_ABOVE:
             estimate = _round(_planner_estimate(queryset))
             counts[name] = Shown(estimate, f"about {estimate:,}")
         else:

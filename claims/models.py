@@ -1,12 +1,14 @@
 """What was asserted, by whom, through whom, with what numbers, and who denied it."""
 
+import datetime as dt
 import re
 
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q, Value
+from django.db.models.functions import Coalesce, Upper
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.urls import reverse
@@ -78,6 +80,34 @@ class Publishable:
         if self.state != PublicationState.PUBLISHED:
             return None
         return self.publication_rule(state=self.state, has_quote=self.has_quoted_citation())
+
+
+# Lists sort by date made with undated rows last. A missing day stands in as the first
+# day there is (newest first) or the last (oldest first), so that the order has no NULLs
+# and "the page after this row" is one row-value comparison (web/pagination.py), which
+# these partial indexes over published rows answer with a range scan.
+FIRST_DAY, LAST_DAY = dt.date(1, 1, 1), dt.date(9999, 12, 31)
+
+
+def day_or(field: str, stand_in: dt.date):
+    return Coalesce(field, Value(stand_in), output_field=models.DateField())
+
+
+def list_order_indexes(prefix: str, *, recorded: bool = True) -> list:
+    published = Q(state="published")
+    indexes = [
+        models.Index(
+            day_or("made_earliest", stand_in),
+            day_or("made_latest", stand_in),
+            F("id"),
+            name=f"{prefix}_list_made_{direction}",
+            condition=published,
+        )
+        for direction, stand_in in (("desc", FIRST_DAY), ("asc", LAST_DAY))
+    ]
+    if recorded:
+        indexes.append(models.Index(F("created_at"), F("id"), name=f"{prefix}_list_recorded", condition=published))
+    return indexes
 
 
 class PublishedQuerySet(models.QuerySet):
@@ -241,6 +271,8 @@ class Actor(TrackedModel):
 
     class Meta:
         ordering = ["name"]
+        # The list filters find an actor by its name in any case (web/filters.py).
+        indexes = [models.Index(Upper("name"), name="actor_upper_name")]
         constraints = [
             models.UniqueConstraint(fields=["slug"], name="actor_slug_unique"),
             models.CheckConstraint(condition=Q(kind__in=ActorKind.values), name="actor_kind_valid"),
@@ -276,6 +308,7 @@ class ActorAlias(TrackedModel):
     class Meta:
         ordering = ["actor", "name"]
         verbose_name_plural = "actor aliases"
+        indexes = [models.Index(Upper("name"), name="actoralias_upper_name")]
         constraints = [
             models.UniqueConstraint(
                 fields=["actor", "name"],
@@ -520,6 +553,7 @@ class Claim(ReportedDates, Publishable, VersionedModel):
         indexes = [
             *reported_date_indexes("claim", "made", "period_start", "period_end"),
             newest_first_index("claim", "made"),
+            *list_order_indexes("claim"),
         ]
         permissions = [("publish_claim", "Can publish or unpublish claims")]
         constraints = [
@@ -1042,7 +1076,11 @@ class Denial(ReportedDates, Publishable, VersionedModel):
 
     class Meta:
         ordering = [F("made_earliest").desc(nulls_last=True), F("made_latest").desc(nulls_last=True), "slug"]
-        indexes = [*reported_date_indexes("denial", "made"), newest_first_index("denial", "made")]
+        indexes = [
+            *reported_date_indexes("denial", "made"),
+            newest_first_index("denial", "made"),
+            *list_order_indexes("denial", recorded=False),
+        ]
         permissions = [("publish_denial", "Can publish or unpublish denials")]
         constraints = [
             models.UniqueConstraint(fields=["slug"], name="denial_slug_unique"),

@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.contrib.sitemaps.views import sitemap
+from django.contrib.sitemaps import views as sitemaps
 from django.urls import include, path
 
 from operations import health
@@ -15,7 +15,9 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),  # probes: operations/health.py
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
-    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    # An index of sitemap files, each of at most RecordSitemap.limit addresses (web/sitemaps.py).
+    path("sitemap.xml", sitemaps.index, {"sitemaps": SITEMAPS, "sitemap_url_name": "sitemap_section"}, name="sitemap"),
+    path("sitemap-<slug:section>.xml", sitemaps.sitemap, {"sitemaps": SITEMAPS}, name="sitemap_section"),
     path("", include("web.urls")),
     path("", include("web.export.urls")),
     path("api/", include("web.api.urls")),

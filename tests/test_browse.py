@@ -228,8 +228,14 @@ def test_readers_never_see_drafts(client, demo):
 
 
 def test_sitemap_lists_published_records(client, demo):
-    xml = client.get("/sitemap.xml").content
-    locs = [e.text for e in ElementTree.fromstring(xml).iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")]
+    def read_locs(url):
+        xml = client.get(url).content
+        return [e.text for e in ElementTree.fromstring(xml).iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")]
+
+    # /sitemap.xml is an index of sitemap files (one a section, paginated), which list the pages.
+    files = read_locs("/sitemap.xml")
+    assert "http://testserver/sitemap-claims.xml" in files
+    locs = [loc for file in files for loc in read_locs(file.removeprefix("http://testserver"))]
 
     assert f"http://testserver/claims/{MILLION}/" in locs
     assert "http://testserver/topics/north-korean-munitions-for-russia/" in locs

@@ -5,7 +5,10 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from django.db.models import F, Q
+from django.db.models import F
+from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
+
+from claims.models import FIRST_DAY, LAST_DAY, day_or
 
 # The columns each sort orders by, before the primary key that breaks ties. A claim's
 # date made is a range of days: it sorts by its first day, then its last ("August 2023"
@@ -13,6 +16,7 @@ from django.db.models import F, Q
 SORT_FIELDS = {"made": ("made_earliest", "made_latest"), "recorded": ("created_at",)}
 TIME_FIELDS = {"created_at"}
 PAGE_SIZE = 25
+INDEX_PAGE_SIZE = 50  # rows of the actors, topics, materiel, sources and outlets pages
 
 
 class BadCursor(ValueError):
@@ -55,27 +59,34 @@ def _decode_value(value: str, field: str):
     return dt.date.fromisoformat(value)
 
 
+def sort_keys(sort: str) -> list:
+    """The expressions `sort` ("-made", "recorded" ...) orders by, before the pk: a
+    missing day stands in as the first or last day there is, so it sorts last
+    (claims.models.list_order_indexes holds the indexes on these expressions)."""
+    fields = SORT_FIELDS[sort.lstrip("-")]
+    if fields == ("created_at",):
+        return [F("created_at")]  # never NULL
+    stand_in = _stand_in(sort)
+    return [day_or(field, stand_in) for field in fields]
+
+
+def _stand_in(sort: str):
+    return FIRST_DAY if sort.startswith("-") else LAST_DAY
+
+
 def sort_order(sort: str) -> list:
     """The ORDER BY of `sort` ("-made", "recorded" ...): rows without a value last, the
     primary key breaking ties. The pages and the data exports list rows in this order."""
-    fields = SORT_FIELDS[sort.lstrip("-")]
-    if sort.startswith("-"):
-        return [*(F(field).desc(nulls_last=True) for field in fields), F("pk").desc()]
-    return [*(F(field).asc(nulls_last=True) for field in fields), F("pk").asc()]
+    keys = [*sort_keys(sort), F("pk")]
+    return [key.desc() if sort.startswith("-") else key.asc() for key in keys]
 
 
-def _after(fields, values, pk, beyond: str) -> Q:
-    """Rows that come after (values, pk) in the order, NULLs last: beyond the first
-    value, or equal to it and after the rest. Beyond a value lie greater (or lesser)
-    values and NULL; beyond NULL, nothing, as NULLs come last."""
-    condition = Q(**{f"pk__{beyond}": pk})
-    for field, value in reversed(list(zip(fields, values, strict=True))):
-        if value is None:
-            condition = Q(**{f"{field}__isnull": True}) & condition
-        else:
-            beyond_value = Q(**{f"{field}__{beyond}": value}) | Q(**{f"{field}__isnull": True})
-            condition = beyond_value | (Q(**{field: value}) & condition)
-    return condition
+def _after(sort: str, values, pk):
+    """Rows after (values, pk) in the order, as one row-value comparison that an index
+    answers with a range scan: `(key1, key2, id) < (value1, value2, pk)`."""
+    bounds = [_stand_in(sort) if value is None else value for value in values]
+    lookup = TupleLessThan if sort.startswith("-") else TupleGreaterThan
+    return lookup(Tuple(*sort_keys(sort), F("pk")), (*bounds, pk))
 
 
 def keyset_page(queryset, *, sort: str, after: str = "", size: int = PAGE_SIZE) -> Page:
@@ -84,10 +95,22 @@ def keyset_page(queryset, *, sort: str, after: str = "", size: int = PAGE_SIZE) 
     fields = SORT_FIELDS[sort.lstrip("-")]
     if after:
         values, pk = _decode(after, fields)
-        queryset = queryset.filter(_after(fields, values, pk, "lt" if sort.startswith("-") else "gt"))
+        queryset = queryset.filter(_after(sort, values, pk))
     rows = list(queryset.order_by(*sort_order(sort))[: size + 1])
     items = rows[:size]
     next_cursor = None
     if len(rows) > size:
         next_cursor = _encode([getattr(items[-1], field) for field in fields], items[-1].pk)
     return Page(items, next_cursor)
+
+
+def slug_page(queryset, *, after: str = "", size: int = INDEX_PAGE_SIZE) -> Page:
+    """One page of records (actors, sources ...) in slug order after the slug `after`:
+    the unique index on slug makes every page one range scan."""
+    if after and not re.fullmatch(r"[-a-zA-Z0-9_]{1,150}", after):
+        raise BadCursor(f"{after[:40]!r} is not a page marker from this site.")
+    if after:
+        queryset = queryset.filter(slug__gt=after)
+    rows = list(queryset.order_by("slug")[: size + 1])
+    items = rows[:size]
+    return Page(items, items[-1].slug if len(rows) > size else None)

@@ -3,7 +3,7 @@ keep namespaces of their own; config/urls.py mounts all three."""
 
 from django.urls import path
 
-from web import changelog, figure_history_views, views
+from web import autocomplete, changelog, figure_history_views, views
 from web.feeds import ActorFeed, ClaimsFeed, TopicFeed
 
 app_name = "web"
@@ -14,6 +14,8 @@ urlpatterns = [
     path("claims/<slug:slug>/", views.claim_detail, name="claim_detail"),
     path("claims/<slug:slug>/changes/", changelog.claim_changelog, name="claim_changelog"),
     path("claims/<slug:slug>/v/<int:version>/", changelog.claim_revision, name="claim_revision"),
+    path("denials/", views.denial_list, name="denial_list"),
+    path("autocomplete/<slug:kind>/", autocomplete.autocomplete, name="autocomplete"),
     path("denials/<slug:slug>/", views.denial_detail, name="denial_detail"),
     path("actors/", views.actor_list, name="actor_list"),
     path("actors/<slug:slug>/", views.actor_detail, name="actor_detail"),

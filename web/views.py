@@ -7,7 +7,7 @@ number of queries whatever the data size.
 """
 
 from django import forms
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, prefetch_related_objects
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, prefetch_related_objects
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -30,10 +30,11 @@ from claims.models import (
 )
 from sources.models import Derivation, Outlet, Source
 from sources.services import ancestry_edges, independent_origins
+from web.counts import CappedCount, capped_count, cheap_counts
 from web.figure_history import materiel_figure_history, topic_figure_history
-from web.filters import ClaimFilter
+from web.filters import ClaimFilter, DenialFilter
 from web.jsonld import claim_jsonld
-from web.pagination import BadCursor, keyset_page
+from web.pagination import BadCursor, keyset_page, slug_page
 from web.paths import reporting_tree
 from web.search import matching_actors, ranked_claims, ranked_denials
 from web.timeline import build_timeline
@@ -42,23 +43,48 @@ SEARCH_LIMIT = 50
 MAX_QUERY_LENGTH = 200
 
 
-def _published_claim_count():
-    return Count("claims", filter=Q(claims__state=PublicationState.PUBLISHED), distinct=True)
+PUBLISHED_CLAIM = PublicationState.PUBLISHED
+
+
+def _topic_claim_count():
+    """A topic's published claims, counted up to the cap (web.counts)."""
+    tagged = Claim.topics.through.objects.filter(topic=OuterRef("pk"), claim__state=PUBLISHED_CLAIM)
+    return CappedCount(tagged.values("claim_id"))
 
 
 def home(request):
     context = {
-        "topics": Topic.objects.annotate(claim_count=_published_claim_count()),
+        "topics": Topic.objects.annotate(claim_count=_topic_claim_count()),
         "recent_claims": Claim.objects.published().for_list().order_by("-created_at", "-pk")[:8],
         "recent_denials": Denial.objects.published().for_list().order_by("-created_at", "-pk")[:5],
-        "counts": {
-            "claims": Claim.objects.published().count(),
-            "denials": Denial.objects.published().count(),
-            "actors": Actor.objects.count(),
-            "sources": Source.objects.count(),
-        },
+        # Exact while small, estimated beyond: a COUNT(*) of a million rows costs more than the page.
+        "counts": cheap_counts(
+            {
+                "claims": Claim.objects.published(),
+                "denials": Denial.objects.published(),
+                "actors": Actor.objects.all(),
+                "sources": Source.objects.all(),
+            }
+        ),
     }
     return render(request, "claims/home.html", context)
+
+
+def _index_page(request, queryset, template: str, name: str, **extra):
+    """An index page (actors, topics ...): INDEX_PAGE_SIZE records in slug order, with
+    a link to the next page after the last slug shown."""
+    after = request.GET.get("after", "")
+    try:
+        page = slug_page(queryset, after=after)
+    except BadCursor as exc:
+        return render(request, template, {name: [], "error": str(exc), **extra}, status=400)
+    context = {
+        name: page.items,
+        "next_url": _query_with(request, after=page.next_cursor) if page.next_cursor else "",
+        "first_url": request.path if after else "",
+        **extra,
+    }
+    return render(request, template, context)
 
 
 def claim_list(request):
@@ -73,12 +99,32 @@ def claim_list(request):
         return render(request, "claims/claim_list.html", context, status=400)
     context.update(
         page=page,
-        total=filterset.qs.count(),
+        total=capped_count(filterset.qs),
         chips=[(label, value, _query_without(request, name)) for name, label, value in filterset.active()],
         next_url=_query_with(request, after=page.next_cursor) if page.next_cursor else "",
         first_url=_query_without(request, "after") if request.GET.get("after") else "",
     )
     return render(request, "claims/claim_list.html", context)
+
+
+def denial_list(request):
+    filterset = DenialFilter(request.GET, queryset=Denial.objects.published().for_list())
+    context = {"filterset": filterset, "page": None, "total": "0", "error": ""}
+    if not filterset.is_valid():
+        return render(request, "claims/denial_list.html", context, status=400)
+    try:
+        page = keyset_page(filterset.qs, sort="-made", after=request.GET.get("after", ""))
+    except BadCursor as exc:
+        context["error"] = str(exc)
+        return render(request, "claims/denial_list.html", context, status=400)
+    context.update(
+        page=page,
+        total=capped_count(filterset.qs),
+        chips=[(label, value, _query_without(request, name)) for name, label, value in filterset.active()],
+        next_url=_query_with(request, after=page.next_cursor) if page.next_cursor else "",
+        first_url=_query_without(request, "after") if request.GET.get("after") else "",
+    )
+    return render(request, "claims/denial_list.html", context)
 
 
 def _query_without(request, name: str) -> str:
@@ -164,18 +210,13 @@ def denial_detail(request, slug):
 
 
 def actor_list(request):
+    in_chain = Attribution.objects.filter(actor=OuterRef("pk"), claim__state=PUBLISHED_CLAIM)
     actors = (
         Actor.objects.select_related("parent")
         .prefetch_related("aliases")
-        .annotate(
-            claim_count=Count(
-                "attributions__claim",
-                filter=Q(attributions__claim__state=PublicationState.PUBLISHED),
-                distinct=True,
-            )
-        )
+        .annotate(claim_count=CappedCount(in_chain.values("claim_id").distinct()))
     )
-    return render(request, "claims/actor_list.html", {"actors": actors})
+    return _index_page(request, actors, "claims/actor_list.html", "actors")
 
 
 def actor_detail(request, slug):
@@ -207,8 +248,8 @@ def actor_detail(request, slug):
 
 
 def topic_list(request):
-    topics = Topic.objects.annotate(claim_count=_published_claim_count())
-    return render(request, "claims/topic_list.html", {"topics": topics})
+    topics = Topic.objects.annotate(claim_count=_topic_claim_count())
+    return _index_page(request, topics, "claims/topic_list.html", "topics")
 
 
 def topic_detail(request, slug):
@@ -230,8 +271,9 @@ def topic_detail(request, slug):
 
 
 def materiel_list(request):
-    materiel = Materiel.objects.select_related("parent").annotate(claim_count=_published_claim_count())
-    return render(request, "claims/materiel_list.html", {"materiel": materiel})
+    tagged = Claim.materiel.through.objects.filter(materiel=OuterRef("pk"), claim__state=PUBLISHED_CLAIM)
+    materiel = Materiel.objects.select_related("parent").annotate(claim_count=CappedCount(tagged.values("claim_id")))
+    return _index_page(request, materiel, "claims/materiel_list.html", "materiel")
 
 
 def materiel_detail(request, slug):
@@ -264,8 +306,7 @@ def search(request):
 
 
 def source_list(request):
-    sources = Source.objects.for_bibliography()
-    return render(request, "sources/source_list.html", {"sources": sources})
+    return _index_page(request, Source.objects.for_bibliography(), "sources/source_list.html", "sources")
 
 
 def source_detail(request, slug):
@@ -300,9 +341,10 @@ def _derivation_chain(source) -> list[Derivation]:
 
 
 def outlet_list(request):
-    outlets = Outlet.objects.annotate(source_count=Count("sources"))
-    unpublished = Source.objects.filter(outlet__isnull=True).count()
-    return render(request, "sources/outlet_list.html", {"outlets": outlets, "unpublished_count": unpublished})
+    published_there = Source.objects.filter(outlet=OuterRef("pk")).values("pk")
+    outlets = Outlet.objects.annotate(source_count=CappedCount(published_there))
+    unpublished = Source.objects.filter(outlet__isnull=True).count()  # a few, found by the outlet_id index
+    return _index_page(request, outlets, "sources/outlet_list.html", "outlets", unpublished_count=unpublished)
 
 
 def outlet_detail(request, slug):

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('claims', '0012_quote_found'),
+        ('claims', '0013_list_indexes'),
     ]
 
     operations = [

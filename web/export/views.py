@@ -27,6 +27,9 @@ CITATION_FORMATS = {
     "html": ("text/html; charset=utf-8", False),
 }
 DOWNLOADS = [("BibTeX", "bib"), ("RIS", "ris"), ("CSL-JSON", "csl.json")]
+# A formatted bibliography (.html, .txt) lists at most this many sources: formatting
+# each one costs a CSL run, and a list of a million claims cites far more.
+FORMATTED_CAP = 500
 _JSON_FORMATS = {"csl.json", "json", "ndjson"}
 
 
@@ -55,7 +58,12 @@ def _style(request) -> str:
     return style
 
 
-def _citations_response(request, items, fmt, *, stem, title, government=frozenset()):
+def _cap_note(fmt: str) -> str:
+    other = "BibTeX, RIS and CSL-JSON files" if fmt == "html" else "BibTeX, RIS and CSL-JSON exports"
+    return f"Only the first {FORMATTED_CAP:,} sources, by date, are formatted here; the {other} list them all."
+
+
+def _citations_response(request, items, fmt, *, stem, title, government=frozenset(), capped=False):
     media_type, download = CITATION_FORMATS[fmt]
     if fmt == "bib":
         body = bibliography.to_bibtex(items)
@@ -66,6 +74,8 @@ def _citations_response(request, items, fmt, *, stem, title, government=frozense
     elif fmt == "txt":
         style = _style(request)
         body = "\n\n".join(bibliography.format_bibliography(items, style)) + "\n"
+        if capped:
+            body += f"\n[{_cap_note(fmt)}]\n"
     else:
         style = _style(request)
         entries = [mark_safe(e) for e in bibliography.format_bibliography(items, style, html=True)]  # noqa: S308 (escaped in format_bibliography)
@@ -86,6 +96,7 @@ def _citations_response(request, items, fmt, *, stem, title, government=frozense
             "other_styles": other_styles,
             "downloads": [(label, f"{base}.{ext}{query}") for label, ext in DOWNLOADS],
             "text_url": f"{base}.txt?{request.GET.urlencode()}",
+            "cap_note": _cap_note(fmt) if capped else "",
         }
         return render(request, "claims/export/bibliography.html", context, content_type=media_type)
     response = HttpResponse(body, content_type=media_type)
@@ -103,7 +114,13 @@ def sources(request, fmt, kind, slug=None):
         scope = resolve(request, kind, slug)
         if fmt in ("txt", "html"):
             _style(request)
-        source_list = list(cited_sources(scope))
+        source_list = cited_sources(scope)
+        capped = False
+        if fmt in ("txt", "html"):
+            source_list = list(source_list[: FORMATTED_CAP + 1])
+            capped = len(source_list) > FORMATTED_CAP
+            source_list = source_list[:FORMATTED_CAP]
+        source_list = list(source_list)
         absolute = _absolute(request)
         items = [bibliography.source_item(s, absolute) for s in source_list]
         return _citations_response(
@@ -113,6 +130,7 @@ def sources(request, fmt, kind, slug=None):
             stem=f"{scope.stem}-sources",
             title=f"Sources of {scope.title}",
             government=bibliography.government_ids(source_list),
+            capped=capped,
         )
     except BadExportRequest as exc:
         return _bad_request(str(exc), fmt, exc.fields)

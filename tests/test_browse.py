@@ -322,4 +322,7 @@ def test_every_page_issues_a_constant_number_of_queries(client):
         assert large[page] == few, f"{page}: {few} queries with 2 rows, {large[page]} with 30"
         # 17: the claim page's one query for how its sources worded the figures
         # (CitationFigure, a table of its own, prefetched for all its citations at once).
-        assert few <= 17, f"{page}: {few} queries"
+        # 21 on an actor's page: a capped count and the first rows of each of its five
+        # sections (made, relayed, endorsed, about, denials), read together, then its
+        # timeline's events, with their figures and deniers.
+        assert few <= (21 if page == "actor" else 17), f"{page}: {few} queries"

@@ -180,6 +180,9 @@ class Timeline:
     chart: Chart | None  # None when no event has a date
     rows: list[TimelineRow]
     is_empty: bool
+    # The dates in view, on pages that zoom (web.timeline_periods.Window); None elsewhere.
+    window: object = None
+    is_periods: ClassVar[bool] = False
 
     @property
     def svg(self) -> str:

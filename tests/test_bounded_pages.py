@@ -11,7 +11,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from claims.models import Claim
+from claims.models import Claim, Denial
 from tests.factories import (
     make_actor,
     make_attribution,
@@ -25,7 +25,7 @@ from tests.factories import (
     make_topic,
 )
 from web import views
-from web.timeline_periods import AGGREGATE_ABOVE
+from web.timeline_periods import AGGREGATE_ABOVE, Window, timeline_in_view
 
 pytestmark = pytest.mark.django_db
 
@@ -224,3 +224,33 @@ def test_page_markers_of_one_list_keep_the_others(client):
     assert page.count('<article class="claim-item">') == 25  # claims still on their first page
     assert "← First denials" in page
     assert Claim.objects.count() == 30
+
+
+def test_a_denial_page_pages_the_claims_it_answers(client):
+    claims = spread_claims(30)
+    denial = make_denial(claims=claims)
+
+    html = get(client, denial.get_absolute_url())
+
+    assert html.count('<article class="claim-item">') == 25
+    assert re.search(r'<a href="\?after=[^"]+">Next claims it answers', html)
+    get(client, denial.get_absolute_url() + "?after=2023-01-01", status=400)
+
+
+def test_aggregation_switches_on_above_the_threshold_and_counts_undated_events():
+    topic = make_topic()
+    claims = spread_claims(AGGREGATE_ABOVE - 1, topic=topic, step=1)
+    in_topic = Claim.objects.published().filter(topics=topic)
+    denials = Denial.objects.published().filter(claims__topics=topic)
+    links = {"window": Window(), "claims_url": lambda start, end: "", "zoom_url": lambda start, end: ""}
+    make_denial(claims=[claims[0]], made=None)  # undated: counted, not drawn
+
+    at_threshold = timeline_in_view(in_topic, denials, **links)
+    make_claim(made="2021-01-05").topics.add(topic)
+    above = timeline_in_view(in_topic, denials, **links)
+
+    assert not at_threshold.is_periods and len(at_threshold.rows) == AGGREGATE_ABOVE
+    assert above.is_periods and above.unit == "day"
+    assert (above.claims, above.denials, above.undated) == (AGGREGATE_ABOVE, 1, 1)
+    assert sum(p.claims for p in above.periods) == AGGREGATE_ABOVE
+    assert [p.claims for p in above.periods if p.start == dt.date(2021, 1, 5)] == [2]

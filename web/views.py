@@ -199,6 +199,7 @@ def claim_detail(request, slug):
     return render(request, "claims/claim_detail.html", context)
 
 
+@_bad_input_is_400
 def denial_detail(request, slug):
     denial = Denial.objects.published().for_detail().filter(slug=slug).first()
     if denial is None:
@@ -217,7 +218,7 @@ def denial_detail(request, slug):
         "tree": tree,
         "origin_count": len(independent_origins(c.source_id for c in citations)),
         "cited_count": tree.cited_count,
-        "claims": Claim.objects.published().for_list().filter(denials=denial),
+        "claims": _section(request, Claim.objects.published().for_list().filter(denials=denial), param="after"),
     }
     return render(request, "claims/denial_detail.html", context)
 

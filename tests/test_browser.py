@@ -38,7 +38,7 @@ def browser_page(live_server, transactional_db, monkeypatch):
         browser.close()
 
 
-def test_topic_timeline_is_visible_and_its_marks_link_to_claims(browser_page):
+def test_topic_timeline_is_visible_and_its_table_links_to_claims(browser_page):
     page, base, errors = browser_page
 
     page.goto(base + TOPIC)
@@ -48,7 +48,8 @@ def test_topic_timeline_is_visible_and_its_marks_link_to_claims(browser_page):
     box = timeline.bounding_box()
     assert box["width"] > 600
     assert box["height"] > 100
-    claim_links = page.locator('figure svg a[href^="/claims/"]')
+    assert page.locator("figure svg a").count() == 0  # no links inside role=img
+    claim_links = page.locator('figure .timeline-table a[href^="/claims/"]')
     assert claim_links.count() >= 5
     href = claim_links.first.get_attribute("href")
     ARTIFACTS.mkdir(exist_ok=True)
@@ -65,7 +66,7 @@ def test_reader_follows_the_story_from_home_to_a_claims_quotes_and_denials(brows
 
     page.goto(base + "/")
     page.get_by_role("link", name="North Korean munitions for Russia").first.click()
-    page.locator("figure svg a[href*='million-artillery-shells'] .timeline-mark").first.click()
+    page.locator("figure .timeline-table a[href*='million-artillery-shells']").first.click()
 
     sync_api.expect(page.locator("h1")).to_contain_text("more than a million")
     sync_api.expect(page.locator(".chain")).to_contain_text("Yoo Sang-bum")

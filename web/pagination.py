@@ -13,7 +13,13 @@ from claims.models import FIRST_DAY, LAST_DAY, day_or
 # The columns each sort orders by, before the primary key that breaks ties. A claim's
 # date made is a range of days: it sorts by its first day, then its last ("August 2023"
 # after "1 August 2023" in ascending order). Either may be NULL, open or undated.
-SORT_FIELDS = {"made": ("made_earliest", "made_latest"), "recorded": ("created_at",)}
+# "published" orders sources; "id" (the pk alone) lists rows in the order they were recorded.
+SORT_FIELDS = {
+    "made": ("made_earliest", "made_latest"),
+    "recorded": ("created_at",),
+    "published": ("published_earliest", "published_latest"),
+    "id": (),
+}
 TIME_FIELDS = {"created_at"}
 PAGE_SIZE = 25
 INDEX_PAGE_SIZE = 50  # rows of the actors, topics, materiel, sources and outlets pages

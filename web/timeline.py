@@ -23,6 +23,7 @@ static/css/timeline.css, and presentation attributes for geometry.
 
 import calendar
 import datetime as dt
+import heapq
 import unicodedata
 from dataclasses import dataclass, field
 from typing import ClassVar
@@ -141,7 +142,8 @@ class Tick:
 
 @dataclass(frozen=True)
 class Mark:
-    """One event as drawn: a link around its mark, period bar and labels."""
+    """One event as drawn: a group of its mark, period bar and labels (no link: the
+    table carries the links)."""
 
     url: str
     css: str  # class names besides timeline-event
@@ -178,6 +180,9 @@ class Timeline:
     chart: Chart | None  # None when no event has a date
     rows: list[TimelineRow]
     is_empty: bool
+    # The dates in view, on pages that zoom (web.timeline_periods.Window); None elsewhere.
+    window: object = None
+    is_periods: ClassVar[bool] = False
 
     @property
     def svg(self) -> str:
@@ -441,16 +446,21 @@ def _text_extent(x: float, anchor: str, width: float) -> tuple[float, float]:
 
 
 def _assign_lanes(events: list[_Event]) -> int:
-    """Greedy interval packing: each event goes into the first lane that is free at its
-    left edge. Returns the number of lanes."""
-    lane_ends: list[float] = []
+    """Greedy interval packing: each event goes into the lowest lane that is free at its
+    left edge. Two heaps keep it O(n log n): busy lanes keyed by where they end, and the
+    free lanes' numbers. Returns the number of lanes."""
+    busy: list[tuple[float, int]] = []  # (right edge of its last event, lane)
+    free: list[int] = []
+    lanes = 0
     for event in sorted(events, key=lambda e: (e.left, e.right)):
-        free = (lane for lane, end in enumerate(lane_ends) if end + LANE_GAP <= event.left)
-        event.lane = next(free, len(lane_ends))
-        if event.lane == len(lane_ends):
-            lane_ends.append(0.0)
-        lane_ends[event.lane] = event.right
-    return len(lane_ends)
+        while busy and busy[0][0] + LANE_GAP <= event.left:
+            heapq.heappush(free, heapq.heappop(busy)[1])
+        if free:
+            event.lane = heapq.heappop(free)
+        else:
+            event.lane, lanes = lanes, lanes + 1
+        heapq.heappush(busy, (event.right, event.lane))
+    return lanes
 
 
 # --- Drawing --------------------------------------------------------------------------

@@ -6,6 +6,10 @@ for_detail), which prefetch what the templates read, so each page issues a const
 number of queries whatever the data size.
 """
 
+from dataclasses import dataclass
+from functools import wraps
+from urllib.parse import urlencode
+
 from django import forms
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, prefetch_related_objects
 from django.http import Http404, HttpResponsePermanentRedirect
@@ -26,7 +30,6 @@ from claims.models import (
     Materiel,
     PublicationState,
     Topic,
-    involvement,
 )
 from sources.models import Derivation, Outlet, Source
 from sources.services import ancestry_edges, independent_origins
@@ -34,13 +37,69 @@ from web.counts import CappedCount, capped_count, cheap_counts
 from web.figure_history import materiel_figure_history, topic_figure_history
 from web.filters import ClaimFilter, DenialFilter
 from web.jsonld import claim_jsonld
-from web.pagination import BadCursor, keyset_page, slug_page
+from web.pagination import BadCursor, keyset_page, slug_page, sort_order
 from web.paths import reporting_tree
 from web.search import matching_actors, ranked_claims, ranked_denials
 from web.timeline import build_timeline
+from web.timeline_periods import BadWindow, parse_window, timeline_in_view
 
 SEARCH_LIMIT = 50
 MAX_QUERY_LENGTH = 200
+SECTION_SIZE = 25  # rows of each section of an actor's page
+COUNT_CAP = 1000  # beyond, a count says "1,000+": no page counts every row
+
+
+class BadInput(ValueError):
+    """A query string no page could answer: a page marker or a date not from this site."""
+
+
+def _bad_input_is_400(view):
+    """Answer BadInput with 400 and its message, rather than a 500 or a bare error page."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except BadInput as exc:
+            return render(request, "bad_request.html", {"message": str(exc)}, status=400)
+
+    return wrapper
+
+
+@dataclass
+class Section:
+    """One bounded list on a page: a page of rows, and the links that go on (a keyset
+    pager) or to the full list elsewhere (all_url, with count in words: "1,000+")."""
+
+    items: list
+    next_url: str = ""
+    first_url: str = ""
+    count: str = ""
+    all_url: str = ""
+
+
+def _section(request, queryset, *, param: str, sort: str = "-made") -> Section:
+    """A keyset page of queryset (web/pagination.py); its marker in ?<param>=, so that
+    each list of a page turns its pages on its own."""
+    try:
+        page = keyset_page(queryset, sort=sort, after=request.GET.get(param, ""))
+    except BadCursor as exc:
+        raise BadInput(str(exc)) from None
+    others = request.GET.copy()
+    others.pop(param, None)
+    section = Section(page.items)
+    if page.next_cursor:
+        section.next_url = "?" + _encoded(others, **{param: page.next_cursor})
+    if request.GET.get(param):
+        section.first_url = "?" + _encoded(others)
+    return section
+
+
+def _encoded(params, **values) -> str:
+    params = params.copy()
+    for key, value in values.items():
+        params[key] = value
+    return params.urlencode()
 
 
 PUBLISHED_CLAIM = PublicationState.PUBLISHED
@@ -186,6 +245,7 @@ def claim_detail(request, slug):
     return render(request, "claims/claim_detail.html", context)
 
 
+@_bad_input_is_400
 def denial_detail(request, slug):
     denial = Denial.objects.published().for_detail().filter(slug=slug).first()
     if denial is None:
@@ -204,7 +264,7 @@ def denial_detail(request, slug):
         "tree": tree,
         "origin_count": len(independent_origins(c.source_id for c in citations)),
         "cited_count": tree.cited_count,
-        "claims": Claim.objects.published().for_list().filter(denials=denial),
+        "claims": _section(request, Claim.objects.published().for_list().filter(denials=denial), param="after"),
     }
     return render(request, "claims/denial_detail.html", context)
 
@@ -219,32 +279,60 @@ def actor_list(request):
     return _index_page(request, actors, "claims/actor_list.html", "actors")
 
 
+@_bad_input_is_400
 def actor_detail(request, slug):
     actor = get_object_or_404(Actor.objects.select_related("parent").prefetch_related("aliases", "children"), slug=slug)
-
-    # One query for every claim the actor is involved in, then sorted by role here.
-    involved = list(
-        Claim.objects.published()
-        .for_list()
-        .annotate(
-            made_by=involvement(actor, "made"),
-            relayed_by=involvement(actor, "relayed"),
-            endorsed_by=involvement(actor, "endorsed"),
-            is_about=involvement(actor, "about"),
-        )
-        .filter(Q(made_by=True) | Q(relayed_by=True) | Q(endorsed_by=True) | Q(is_about=True))
+    published = Claim.objects.published()
+    # The first rows of each section and a capped count of them, one query each, then one
+    # query (and its prefetches) for the claims of every section together.
+    sections = {
+        role: _first_and_count(published.involving(actor, role).order_by(*sort_order("-made")))
+        for role in ("made", "relayed", "endorsed", "about")
+    }
+    claims = Claim.objects.for_list().in_bulk({pk for pks, _ in sections.values() for pk in pks})
+    denial_pks, denial_count = _first_and_count(
+        Denial.objects.published().filter(deniers=actor).order_by(*sort_order("-made"))
     )
-    denials = list(Denial.objects.published().for_list().filter(deniers=actor))
+    denials = Denial.objects.for_list().in_bulk(denial_pks)
+    list_url = reverse("web:claim_list")
+    links = {
+        "made": f"{list_url}?{urlencode({'claimant': actor.slug})}",
+        "relayed": f"{list_url}?{urlencode({'involving': actor.slug})}",
+        "endorsed": f"{list_url}?{urlencode({'involving': actor.slug})}",
+        "about": f"{list_url}?{urlencode({'subject': actor.slug})}",
+    }
     context = {
         "actor": actor,
-        "made": [c for c in involved if c.made_by],
-        "relayed": [c for c in involved if c.relayed_by],
-        "endorsed": [c for c in involved if c.endorsed_by],
-        "about": [c for c in involved if c.is_about],
-        "denials": denials,
-        "timeline": build_timeline(involved, denials),
+        **{
+            role: Section([claims[pk] for pk in pks], count=count, all_url=links[role] if count else "")
+            for role, (pks, count) in sections.items()
+        },
+        "denials": Section(
+            [denials[pk] for pk in denial_pks], count=denial_count, all_url=_denials_by(actor) if denial_count else ""
+        ),
+        "timeline": timeline_in_view(
+            published.involving(actor),
+            Denial.objects.published().filter(deniers=actor),
+            window=_window(request),
+            claims_url=_claims_in_period("involving", actor.slug),
+            zoom_url=_zoom_to,
+        ),
     }
     return render(request, "claims/actor_detail.html", context)
+
+
+def _denials_by(actor) -> str:
+    return f"{reverse('web:denial_list')}?{urlencode({'denier': actor.slug})}"
+
+
+def _first_and_count(queryset) -> tuple[list[int], str]:
+    """The pks of the first SECTION_SIZE rows, and how many rows there are in words
+    ("1,000+" beyond COUNT_CAP), empty when they are all shown: one query, reading
+    COUNT_CAP + 1 pks at most."""
+    pks = list(queryset.values_list("pk", flat=True)[: COUNT_CAP + 1])
+    if len(pks) <= SECTION_SIZE:
+        return pks, ""
+    return pks[:SECTION_SIZE], f"{COUNT_CAP:,}+" if len(pks) > COUNT_CAP else f"{len(pks):,}"
 
 
 def topic_list(request):
@@ -252,19 +340,24 @@ def topic_list(request):
     return _index_page(request, topics, "claims/topic_list.html", "topics")
 
 
+@_bad_input_is_400
 def topic_detail(request, slug):
     topic = get_object_or_404(Topic, slug=slug)
-    claims = list(Claim.objects.published().for_list().filter(topics=topic))
-    denials = list(
-        Denial.objects.published()
-        .for_list()
-        .filter(Exists(Denial.claims.through.objects.filter(denial=OuterRef("pk"), claim__topics=topic)))
+    claims = Claim.objects.published().filter(topics=topic)
+    denials = Denial.objects.published().filter(
+        Exists(Denial.claims.through.objects.filter(denial=OuterRef("pk"), claim__topics=topic))
     )
     context = {
         "topic": topic,
-        "claims": claims,
-        "denials": denials,
-        "timeline": build_timeline(claims, denials),
+        "claims": _section(request, claims.for_list(), param="after"),
+        "denials": _section(request, denials.for_list(), param="denials_after"),
+        "timeline": timeline_in_view(
+            claims,
+            denials,
+            window=_window(request),
+            claims_url=_claims_in_period("topic", topic.slug),
+            zoom_url=_zoom_to,
+        ),
         "figure_history": topic_figure_history(topic),
     }
     return render(request, "claims/topic_detail.html", context)
@@ -276,11 +369,42 @@ def materiel_list(request):
     return _index_page(request, materiel, "claims/materiel_list.html", "materiel")
 
 
+@_bad_input_is_400
 def materiel_detail(request, slug):
     materiel = get_object_or_404(Materiel.objects.select_related("parent").prefetch_related("children"), slug=slug)
-    claims = Claim.objects.published().for_list().filter(Q(materiel=materiel) | Q(materiel__parent=materiel)).distinct()
-    context = {"materiel": materiel, "claims": claims, "figure_history": materiel_figure_history(materiel)}
+    # Its claims and its narrower types' (EXISTS rather than a join: no duplicates to remove).
+    tagged = Claim.materiel.through.objects.filter(
+        Q(materiel=materiel) | Q(materiel__parent=materiel), claim=OuterRef("pk")
+    )
+    claims = Claim.objects.published().for_list().filter(Exists(tagged))
+    context = {
+        "materiel": materiel,
+        "claims": _section(request, claims, param="after"),
+        "figure_history": materiel_figure_history(materiel),
+    }
     return render(request, "claims/materiel_detail.html", context)
+
+
+def _window(request):
+    try:
+        return parse_window(request.GET)
+    except BadWindow as exc:
+        raise BadInput(str(exc)) from None
+
+
+def _claims_in_period(name: str, value: str):
+    """The claims list's URL for one period, filtered by name=value: its date filters
+    take every claim whose date reaches into the period."""
+
+    def url(start, end) -> str:
+        query = {name: value, "made_after": start.isoformat(), "made_before": end.isoformat()}
+        return f"{reverse('web:claim_list')}?{urlencode(query)}"
+
+    return url
+
+
+def _zoom_to(start, end) -> str:
+    return f"?{urlencode({'from': start.isoformat(), 'to': end.isoformat()})}#timeline"
 
 
 class SearchForm(forms.Form):
@@ -309,17 +433,23 @@ def source_list(request):
     return _index_page(request, Source.objects.for_bibliography(), "sources/source_list.html", "sources")
 
 
+@_bad_input_is_400
 def source_detail(request, slug):
-    source = get_object_or_404(Source.objects.for_detail(), slug=slug)
+    source = get_object_or_404(Source.objects.select_related("outlet"), slug=slug)
+    claim_citations = ClaimCitation.objects.published().filter(source=source).select_related("claim", "source")
+    denial_citations = DenialCitation.objects.published().filter(source=source).select_related("denial", "source")
+    # The relay chains whose actors spoke through it (a briefing, a report).
+    spoken_through = Attribution.objects.filter(document=source, claim__state=PublicationState.PUBLISHED)
+    copies = Derivation.objects.filter(derived_from=source).select_related("source__outlet")
     context = {
         "source": source,
         "chain": _derivation_chain(source),
-        "claim_citations": ClaimCitation.objects.published().filter(source=source).select_related("claim", "source"),
-        "denial_citations": DenialCitation.objects.published().filter(source=source).select_related("denial", "source"),
-        # The relay chains whose actors spoke through it (a briefing, a report).
-        "spoken_through": Attribution.objects.filter(document=source, claim__state=PublicationState.PUBLISHED)
-        .select_related("claim", "actor")
-        .order_by("claim__slug", "position", "pk"),
+        "claim_citations": _section(request, claim_citations, param="claims_after", sort="id"),
+        "denial_citations": _section(request, denial_citations, param="denials_after", sort="id"),
+        "spoken_through": _section(
+            request, spoken_through.select_related("claim", "actor"), param="chains_after", sort="id"
+        ),
+        "copies": _section(request, copies, param="copies_after", sort="id"),
     }
     return render(request, "sources/source_detail.html", context)
 
@@ -347,7 +477,8 @@ def outlet_list(request):
     return _index_page(request, outlets, "sources/outlet_list.html", "outlets", unpublished_count=unpublished)
 
 
+@_bad_input_is_400
 def outlet_detail(request, slug):
     outlet = get_object_or_404(Outlet, slug=slug)
-    sources = outlet.sources.all()
+    sources = _section(request, outlet.sources.all(), param="after", sort="-published")
     return render(request, "sources/outlet_detail.html", {"outlet": outlet, "sources": sources})

@@ -66,7 +66,10 @@ SLUG_PREFIX = "corpus-"
 # Dotted paths of `step(using)` callables run after a corpus is loaded, in order, to
 # rebuild data derived from the rows that COPY and bulk_create bypass (a search document
 # per claim, a stored quote_found ...). Whoever adds such data adds its rebuild here.
-REFRESH_STEPS: list[str] = []
+REFRESH_STEPS: list[str] = [
+    "claims.search_documents.rebuild_all_search_documents",
+    "claims.models.refresh_all_quotes_found",
+]
 
 # The records whose slugs say who made them: any other slug is someone else's data.
 SLUGGED_MODELS = (Claim, Denial, Source, Outlet, Actor, Topic, Materiel)

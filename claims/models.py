@@ -1,12 +1,13 @@
 """What was asserted, by whom, through whom, with what numbers, and who denied it."""
 
 import datetime as dt
+import itertools
 import re
 
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
-from django.db import models
+from django.db import DEFAULT_DB_ALIAS, models
 from django.db.models import Exists, F, OuterRef, Q, Value
 from django.db.models.functions import Coalesce, Upper
 from django.db.models.signals import post_save
@@ -915,6 +916,22 @@ def refresh_quotes_found(source) -> None:
         for value, pks in found.items():
             if pks:
                 model.objects.filter(pk__in=pks).update(quote_found=value)
+
+
+def refresh_all_quotes_found(using: str = DEFAULT_DB_ALIAS, batch: int = 2000) -> None:
+    """Every quoted citation's quote_found anew, for rows loaded without saves (COPY, the
+    corpus): sources with a text in batches, each text squashed once for all its citations."""
+    with_text = Source.objects.using(using).exclude(text="").order_by("pk").values_list("pk", "text")
+    for chunk in itertools.batched(with_text.iterator(chunk_size=batch), batch):
+        texts = {pk: _squash(text) for pk, text in chunk}
+        for model in (ClaimCitation, DenialCitation):
+            citations = model.objects.using(using).filter(source_id__in=texts).exclude(quote="")
+            found = {True: [], False: []}
+            for pk, source_id, quote in citations.values_list("pk", "source_id", "quote"):
+                found[_squash(quote) in texts[source_id]].append(pk)
+            for value, pks in found.items():
+                if pks:
+                    model.objects.using(using).filter(pk__in=pks).update(quote_found=value)
 
 
 class CitationStance(models.TextChoices):

@@ -11,7 +11,16 @@ from django.core.management import CommandError, call_command
 from django.db.models import Count
 
 from claims import corpus
-from claims.models import Attribution, Claim, Denial, Topic
+from claims.models import (
+    Attribution,
+    Claim,
+    ClaimCitation,
+    ClaimSearchDocument,
+    Denial,
+    DenialSearchDocument,
+    Topic,
+    quote_is_found,
+)
 from sources import reported_dates
 from sources.models import Source
 
@@ -23,12 +32,13 @@ def generate(*args):
 
 
 def content_models():
-    """The models of claims and sources a reader sees (not their history)."""
+    """The models of claims and sources a reader sees (not their history, nor the search
+    documents derived from them)."""
     return [
         model
         for label in ("claims", "sources")
         for model in apps.get_app_config(label).get_models(include_auto_created=True)
-        if not model.__name__.startswith("Historical")
+        if not model.__name__.startswith("Historical") and not hasattr(model, "derived_rebuild")
     ]
 
 
@@ -120,3 +130,14 @@ def test_ids_continue_after_the_corpus(db):
     topic = Topic.objects.create(name="Added later", slug="added-later")
     assert topic.pk > max(Topic.objects.exclude(pk=topic.pk).values_list("pk", flat=True))
     assert Claim.objects.filter(made_earliest__lt=dt.date(2016, 1, 1)).exists()
+
+
+def test_derived_data_is_rebuilt_as_saves_would_have_built_it(client, loaded):
+    assert ClaimSearchDocument.objects.count() == Claim.objects.count()
+    assert DenialSearchDocument.objects.count() == Denial.objects.count()
+    for citation in ClaimCitation.objects.select_related("source").order_by("pk")[:200]:
+        assert citation.quote_found == quote_is_found(citation.quote, citation.source.text), citation.pk
+    claim = Claim.objects.published().order_by("pk").first()
+    rare = max(claim.proposition.split(), key=len).strip(".,;:")
+
+    assert claim.slug in client.get("/search/", {"q": rare}).content.decode()

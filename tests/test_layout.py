@@ -60,6 +60,7 @@ ALLOWED_BULK_WRITES = {
     ("history/services.py", "model._base_manager.filter(pk=pk).update(created_at=deletion.last.created_at)"),
     # quote_found is derived from the source's text, kept out of history (claims.models)
     ("claims/models.py", "model.objects.filter(pk__in=pks).update(quote_found=value)"),
+    ("claims/models.py", "model.objects.using(using).filter(pk__in=pks).update(quote_found=value)"),
 }
 APP_DIRS = ("claims", "sources", "web", "history", "operations", "config")
 

@@ -33,7 +33,7 @@ from claims.models import (
 )
 from sources.models import Derivation, Outlet, Source
 from sources.services import ancestry_edges, independent_origins
-from web.counts import CappedCount, capped_count, cheap_counts
+from web.counts import COUNT_CAP, CappedCount, capped, capped_count, cheap_counts
 from web.figure_history import materiel_figure_history, topic_figure_history
 from web.filters import ClaimFilter, DenialFilter
 from web.jsonld import claim_jsonld
@@ -46,7 +46,6 @@ from web.timeline_periods import BadWindow, parse_window, timeline_in_view
 SEARCH_LIMIT = 50
 MAX_QUERY_LENGTH = 200
 SECTION_SIZE = 25  # rows of each section of an actor's page
-COUNT_CAP = 1000  # beyond, a count says "1,000+": no page counts every row
 
 
 class BadInput(ValueError):
@@ -332,7 +331,7 @@ def _first_and_count(queryset) -> tuple[list[int], str]:
     pks = list(queryset.values_list("pk", flat=True)[: COUNT_CAP + 1])
     if len(pks) <= SECTION_SIZE:
         return pks, ""
-    return pks[:SECTION_SIZE], f"{COUNT_CAP:,}+" if len(pks) > COUNT_CAP else f"{len(pks):,}"
+    return pks[:SECTION_SIZE], capped(len(pks))
 
 
 def topic_list(request):

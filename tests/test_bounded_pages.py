@@ -24,7 +24,7 @@ from tests.factories import (
     make_source,
     make_topic,
 )
-from web import views
+from web import counts, views
 from web.timeline_periods import AGGREGATE_ABOVE, Window, timeline_in_view
 
 pytestmark = pytest.mark.django_db
@@ -157,7 +157,8 @@ def test_a_big_actor_page_shows_the_first_25_of_each_section_and_links_to_all(cl
     for claim in claims[:30]:
         claim.subjects.add(actor)
         make_denial(claims=[claim], deniers=[actor])
-    monkeypatch.setattr(views, "COUNT_CAP", 50)  # counts stop at the cap: "50+"
+    for module in (views, counts):  # counts stop at the cap: "50+"
+        monkeypatch.setattr(module, "COUNT_CAP", 50)
 
     html = get(client, actor.get_absolute_url())
 

@@ -17,8 +17,8 @@ import re
 from dataclasses import dataclass
 from typing import ClassVar
 
-from django.db.models import Count, DateField, Max, Min, prefetch_related_objects
-from django.db.models.functions import Coalesce, TruncMonth, TruncYear
+from django.db.models import Count, DateField, prefetch_related_objects
+from django.db.models.functions import Coalesce, TruncMonth
 from django.template.loader import render_to_string
 
 from web.timeline import (
@@ -145,45 +145,57 @@ def timeline_in_view(claims, denials, *, window: Window, claims_url, zoom_url, i
     """The timeline of the claims and denials (plain querysets, published) that fall in
     the window: each event drawn (web.timeline.Timeline) when there are at most
     AGGREGATE_ABOVE, otherwise counts per period (PeriodTimeline). claims_url(start,
-    end) and zoom_url(start, end) give each period's links. Four queries for a few
-    events (the rows, their figures and deniers), six for many."""
+    end) and zoom_url(start, end) give each period's links. Four queries: the rows (at
+    most AGGREGATE_ABOVE + 1 of each kind) and then their figures and deniers, or counts
+    per month; two more for counts per day when the events span two months at most."""
     claims, denials = _within(claims, window), _within(denials, window)
-    # Few events: read them (AGGREGATE_ABOVE + 1 rows at most of each), and draw each.
-    few_claims, few_denials = list(claims[: AGGREGATE_ABOVE + 1]), list(denials[: AGGREGATE_ABOVE + 1])
+    # Any AGGREGATE_ABOVE + 1 rows tell whether there are few: unordered, the scan stops there.
+    few_claims = list(claims.order_by()[: AGGREGATE_ABOVE + 1])
+    few_denials = list(denials.order_by()[: AGGREGATE_ABOVE + 1])
     if len(few_claims) + len(few_denials) <= AGGREGATE_ABOVE:
         prefetch_related_objects(few_claims, "quantities")
         prefetch_related_objects(few_denials, "deniers")
         return dataclasses.replace(build_timeline(few_claims, few_denials, id_prefix=id_prefix), window=window)
 
-    stats = [
-        queryset.order_by().aggregate(n=Count("pk"), dated=Count(_WHEN), first=Min(_WHEN), last=Max(_WHEN))
-        for queryset in (claims, denials)
-    ]
-    undated = sum(s["n"] - s["dated"] for s in stats)
-    dated = [s for s in stats if s["dated"]]
+    counts = [_counts(queryset, "month") for queryset in (claims, denials)]
+    totals = [sum(each.values()) for each in counts]  # undated events too, keyed None
+    undated = sum(each.pop(None, 0) for each in counts)
     periods, chart, unit = [], None, ""
-    if dated:
-        first, last = min(s["first"] for s in dated), max(s["last"] for s in dated)
+    if counts[0] or counts[1]:
+        first = min(min(each) for each in counts if each)
+        last = _period_end(max(max(each) for each in counts if each), "month")
         unit = _unit(first, last)
-        claim_counts, denial_counts = (_counts(queryset, unit) for queryset in (claims, denials))
+        if unit == "day":
+            counts = [_counts(queryset, "day") for queryset in (claims, denials)]
+            for each in counts:
+                each.pop(None, None)
+        elif unit == "year":
+            counts = [_by_year(each) for each in counts]
         slots = _slots(first, last, unit)
         if len(slots) > MAX_SLOTS:  # centuries of years: the periods with events only
-            slots = sorted(claim_counts.keys() | denial_counts.keys())
+            slots = sorted(counts[0].keys() | counts[1].keys())
         periods = [
             PeriodRow(
                 _label(start, unit),
                 start,
                 end := _period_end(start, unit),
-                claim_counts.get(start, 0),
-                denial_counts.get(start, 0),
+                counts[0].get(start, 0),
+                counts[1].get(start, 0),
                 claims_url(start, end),
                 zoom_url(start, end),
             )
             for start in slots
         ]
-        chart = _draw(periods, unit, id_prefix, stats[0]["dated"], stats[1]["dated"])
+        chart = _draw(periods, unit, id_prefix, *(sum(each.values()) for each in counts))
         periods = [p for p in periods if p.claims or p.denials]
-    return PeriodTimeline(chart, periods, unit, stats[0]["n"], stats[1]["n"], undated, window)
+    return PeriodTimeline(chart, periods, unit, totals[0], totals[1], undated, window)
+
+
+def _by_year(months: dict[dt.date, int]) -> dict[dt.date, int]:
+    years: dict[dt.date, int] = {}
+    for month, n in months.items():
+        years[month.replace(month=1)] = years.get(month.replace(month=1), 0) + n
+    return years
 
 
 # An event's place: its first day, or its last when only that is known.
@@ -199,17 +211,11 @@ def _within(queryset, window: Window):
     return queryset
 
 
-def _counts(queryset, unit: str) -> dict[dt.date, int]:
-    """Events per period, keyed by the period's first day: one GROUP BY query."""
-    truncate = {"year": TruncYear, "month": TruncMonth}.get(unit)
-    period = truncate(_WHEN, output_field=DateField()) if truncate else _WHEN
+def _counts(queryset, unit: str) -> dict[dt.date | None, int]:
+    """Events per month or day, keyed by its first day (None: undated): one GROUP BY query."""
+    period = TruncMonth(_WHEN, output_field=DateField()) if unit == "month" else _WHEN
     rows = (
-        queryset.order_by()
-        .annotate(period=period)
-        .filter(period__isnull=False)
-        .values("period")
-        .annotate(n=Count("pk"))
-        .values_list("period", "n")
+        queryset.order_by().annotate(period=period).values("period").annotate(n=Count("pk")).values_list("period", "n")
     )
     return dict(rows)
 

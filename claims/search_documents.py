@@ -74,7 +74,7 @@ DENIALS = DocumentSpec(
 )
 
 # WITH ... INSERT ... ON CONFLICT DO UPDATE: the same statement on PostgreSQL and
-# SQLite (3.24+); only the aggregate's name and the weighted vector differ.
+# SQLite (3.24+); only the aggregate's name and which of text and vector is filled differ.
 REBUILD = """
 WITH target AS (SELECT id FROM {owner} WHERE {condition}),
 quotes AS (

@@ -1248,6 +1248,8 @@ class SearchDocument(models.Model):
     # The same words weighted A (the record's own text), B (quotes), C (actor names);
     # PostgreSQL only, GIN-indexed by migration 0011.
     vector = SearchVectorField(null=True)
+    # The record's state, copied so a search reads no other table to leave drafts out.
+    published = models.BooleanField(default=False)
 
     class Meta:
         abstract = True

@@ -31,6 +31,7 @@ from claims.models import (
     Denial,
     DenialCitation,
     DenialSearchDocument,
+    PublicationState,
 )
 
 CONFIG = "english"
@@ -42,7 +43,7 @@ class DocumentSpec:
     owner: type
     own_text: str  # the record's own text column (weight A)
     citation: type  # citations whose quote and translation are weight B
-    involved: str  # SQL: (owner_id, actor_id) of the actors whose names are weight C
+    involved: str  # SQL: distinct (owner_id, actor_id) of the target's actors, whose names are weight C
     involving_actor: str  # SQL: the owner ids involving the actor, each %s its id
 
 
@@ -52,8 +53,8 @@ CLAIMS = DocumentSpec(
     own_text="proposition",
     citation=ClaimCitation,
     involved=(
-        "SELECT claim_id AS owner_id, actor_id FROM claims_attribution"
-        " UNION SELECT claim_id, actor_id FROM claims_claim_subjects"
+        "SELECT claim_id AS owner_id, actor_id FROM claims_attribution WHERE claim_id IN (SELECT id FROM target)"
+        " UNION SELECT claim_id, actor_id FROM claims_claim_subjects WHERE claim_id IN (SELECT id FROM target)"
     ),
     involving_actor=(
         "SELECT claim_id FROM claims_attribution WHERE actor_id = %s"
@@ -65,21 +66,22 @@ DENIALS = DocumentSpec(
     owner=Denial,
     own_text="statement",
     citation=DenialCitation,
-    involved="SELECT denial_id AS owner_id, actor_id FROM claims_denial_deniers",
+    involved=(
+        "SELECT DISTINCT denial_id AS owner_id, actor_id FROM claims_denial_deniers"
+        " WHERE denial_id IN (SELECT id FROM target)"
+    ),
     involving_actor="SELECT denial_id FROM claims_denial_deniers WHERE actor_id = %s",
 )
 
 # WITH ... INSERT ... ON CONFLICT DO UPDATE: the same statement on PostgreSQL and
-# SQLite (3.24+); only the aggregate's name and the weighted vector differ.
+# SQLite (3.24+); only the aggregate's name and which of text and vector is filled differ.
 REBUILD = """
 WITH target AS (SELECT id FROM {owner} WHERE {condition}),
 quotes AS (
     SELECT {owner_fk} AS owner_id, {agg}(quote || ' ' || translation, ' ') AS words
     FROM {citation} WHERE {owner_fk} IN (SELECT id FROM target) GROUP BY {owner_fk}
 ),
-involved AS (
-    SELECT DISTINCT owner_id, actor_id FROM ({involved}) AS links WHERE owner_id IN (SELECT id FROM target)
-),
+involved AS ({involved}),
 names AS (
     SELECT involved.owner_id, {agg}(known.name, ' ') AS words
     FROM involved JOIN (
@@ -87,13 +89,13 @@ names AS (
     ) AS known ON known.actor_id = involved.actor_id
     GROUP BY involved.owner_id
 )
-INSERT INTO {document} ({owner_fk}, text, vector)
-SELECT record.id, {text}, {vector}
+INSERT INTO {document} ({owner_fk}, text, vector, published)
+SELECT record.id, {text}, {vector}, record.state = %s
 FROM {owner} AS record
 LEFT JOIN quotes ON quotes.owner_id = record.id
 LEFT JOIN names ON names.owner_id = record.id
 WHERE record.id IN (SELECT id FROM target)
-ON CONFLICT ({owner_fk}) DO UPDATE SET text = excluded.text, vector = excluded.vector
+ON CONFLICT ({owner_fk}) DO UPDATE SET text = excluded.text, vector = excluded.vector, published = excluded.published
 """
 
 ALL_WORDS = "record.{own_text} || ' ' || COALESCE(quotes.words, '') || ' ' || COALESCE(names.words, '')"
@@ -124,7 +126,8 @@ def _rebuild(spec: DocumentSpec, condition: str, params: list, using: str) -> No
         vector=WEIGHTED_VECTOR.format(config=CONFIG, own_text=spec.own_text) if postgresql else "NULL",
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)  # noqa: S608 - our own table names; values are parameters
+        # The condition's parameters come first: it is in the first line of the statement.
+        cursor.execute(sql, [*params, PublicationState.PUBLISHED])  # noqa: S608 - our own table names; values are parameters
 
 
 def _rebuild_ids(spec: DocumentSpec, ids, using: str) -> None:

@@ -275,3 +275,15 @@ def test_the_migration_builds_documents_for_the_claims_already_stored():
 
     assert found_claims("stored") == {claim.slug}
     assert found_denials("denied") == {denial.slug}
+
+
+def test_a_claim_leaves_the_results_when_unpublished_and_returns_when_published():
+    claim = make_claim(proposition="Barges on the Tumen river")
+
+    claim.state = PublicationState.IN_REVIEW
+    claim.save()
+    assert list(ranked_claims(Claim.objects.published(), "barges", 10)) == []
+
+    claim.state = PublicationState.PUBLISHED
+    claim.save()
+    assert list(ranked_claims(Claim.objects.published(), "barges", 10)) == [claim]

@@ -57,6 +57,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('text', models.TextField(blank=True)),
                 ('vector', django.contrib.postgres.search.SearchVectorField(null=True)),
+                ('published', models.BooleanField(default=False)),
                 ('claim', models.OneToOneField(on_delete=django.db.models.deletion.DB_CASCADE, primary_key=True, related_name='search_document', serialize=False, to='claims.claim')),
             ],
             options={
@@ -69,6 +70,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('text', models.TextField(blank=True)),
                 ('vector', django.contrib.postgres.search.SearchVectorField(null=True)),
+                ('published', models.BooleanField(default=False)),
                 ('denial', models.OneToOneField(on_delete=django.db.models.deletion.DB_CASCADE, primary_key=True, related_name='search_document', serialize=False, to='claims.denial')),
             ],
             options={

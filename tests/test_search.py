@@ -265,7 +265,7 @@ def test_the_search_page_issues_a_constant_number_of_queries(client):
 
 
 def test_the_migration_builds_documents_for_the_claims_already_stored():
-    migration = importlib.import_module("claims.migrations.0011_search_documents")
+    migration = importlib.import_module("claims.migrations.0015_search_documents_published")
     claim = make_claim(proposition="Stored before the search documents")
     denial = make_denial(statement="Denied before them")
     ClaimSearchDocument.objects.all().delete()

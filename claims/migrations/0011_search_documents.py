@@ -1,5 +1,5 @@
 """Search documents (claims/search_documents.py): one row per claim and per denial,
-built here for the records already stored. On PostgreSQL: their GIN index, pg_trgm and
+built for the records already stored by 0015, once their columns are all there. On PostgreSQL: their GIN index, pg_trgm and
 the trigram indexes on actor and alias names (the claims lists create the same ones,
 hence IF NOT EXISTS), and the four full-text indexes of 0003 dropped, since searches no
 longer read those columns."""
@@ -38,13 +38,6 @@ def _run(statements):
     return run
 
 
-def build_documents(apps, schema_editor):
-    # The rebuild is plain SQL over the tables as of this migration.
-    from claims.search_documents import rebuild_all_search_documents
-
-    rebuild_all_search_documents(schema_editor.connection.alias)
-
-
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -57,7 +50,6 @@ class Migration(migrations.Migration):
             fields=[
                 ('text', models.TextField(blank=True)),
                 ('vector', django.contrib.postgres.search.SearchVectorField(null=True)),
-                ('published', models.BooleanField(default=False)),
                 ('claim', models.OneToOneField(on_delete=django.db.models.deletion.DB_CASCADE, primary_key=True, related_name='search_document', serialize=False, to='claims.claim')),
             ],
             options={
@@ -70,7 +62,6 @@ class Migration(migrations.Migration):
             fields=[
                 ('text', models.TextField(blank=True)),
                 ('vector', django.contrib.postgres.search.SearchVectorField(null=True)),
-                ('published', models.BooleanField(default=False)),
                 ('denial', models.OneToOneField(on_delete=django.db.models.deletion.DB_CASCADE, primary_key=True, related_name='search_document', serialize=False, to='claims.denial')),
             ],
             options={
@@ -79,5 +70,4 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunPython(_run(POSTGRESQL_FORWARD), _run(POSTGRESQL_BACKWARD)),
-        migrations.RunPython(build_documents, migrations.RunPython.noop),
     ]

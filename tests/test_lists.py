@@ -296,7 +296,7 @@ def test_index_pages_walk_every_record_once_in_a_constant_number_of_queries(clie
 
 
 def test_row_counts_stop_at_the_cap(client, monkeypatch):
-    monkeypatch.setattr(counts, "COUNT_CAP", 2)
+    monkeypatch.setattr(counts, "ROW_COUNT_CAP", 2)
     busy, quiet = make_topic(name="Busy topic"), make_topic(name="Quiet topic")
     for _ in range(3):
         make_claim().topics.add(busy)

@@ -21,6 +21,7 @@ from tests.factories import (
     make_topic,
 )
 from web import counts
+from web import views as web_views
 from web.export import views as export_views
 from web.pagination import INDEX_PAGE_SIZE, keyset_page
 from web.sitemaps import RecordSitemap
@@ -344,3 +345,14 @@ def test_the_actor_page_links_to_its_denials_and_claims_in_the_lists(client):
 
     assert f'href="/denials/?denier={actor.slug}"' in html
     assert f'href="/claims/?involving={actor.slug}"' in html
+
+
+def test_the_home_page_shows_the_first_topics_and_links_to_all(client, monkeypatch):
+    monkeypatch.setattr(web_views, "HOME_TOPICS", 2)
+    for name in ["Alpha", "Bravo", "Charlie"]:
+        make_topic(name=name)
+
+    html = client.get("/").content.decode()
+
+    assert "Alpha" in html and "Bravo" in html and "Charlie" not in html
+    assert 'href="/topics/">All topics' in html

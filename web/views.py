@@ -41,6 +41,7 @@ from web.timeline import build_timeline
 
 SEARCH_LIMIT = 50
 MAX_QUERY_LENGTH = 200
+HOME_TOPICS = 20
 
 
 def _topic_claim_count():
@@ -49,8 +50,11 @@ def _topic_claim_count():
 
 
 def home(request):
+    # The first HOME_TOPICS by name; the topics page lists them all, fifty a page.
+    topics = list(Topic.objects.annotate(claim_count=_topic_claim_count()).order_by("name", "pk")[: HOME_TOPICS + 1])
     context = {
-        "topics": Topic.objects.annotate(claim_count=_topic_claim_count()),
+        "topics": topics[:HOME_TOPICS],
+        "more_topics": len(topics) > HOME_TOPICS,
         "recent_claims": Claim.objects.published().for_list().order_by("-created_at", "-pk")[:8],
         "recent_denials": Denial.objects.published().for_list().order_by("-created_at", "-pk")[:5],
         # Exact while small, estimated beyond: a COUNT(*) of a million rows costs more than the page.

@@ -324,17 +324,21 @@ def test_home_totals_are_exact_while_small_and_estimated_beyond(client, monkeypa
 
 def test_the_sitemap_is_an_index_of_files_of_bounded_size(client, monkeypatch):
     monkeypatch.setattr(RecordSitemap, "limit", 2)
-    claims = [make_claim() for _ in range(3)]
+    claims = [make_claim() for _ in range(5)]
+    draft = make_claim(state="draft")
+    files = -(-claims[-1].pk // 2)  # by ranges of primary keys: (0, 2], (2, 4] ... to the last published
 
     index = client.get("/sitemap.xml").content.decode()
-    first = client.get("/sitemap-claims.xml").content.decode()
-    second = client.get("/sitemap-claims.xml", {"p": "2"}).content.decode()
+    pages = {n: client.get("/sitemap-claims.xml", {"p": n}).content.decode() for n in range(1, files + 1)}
 
     assert "<sitemapindex" in index
-    assert "http://testserver/sitemap-claims.xml?p=2" in index
-    assert sum(claim.get_absolute_url() in first for claim in claims) == 2
-    assert sum(claim.get_absolute_url() in second for claim in claims) == 1
-    assert client.get("/sitemap-claims.xml", {"p": "3"}).status_code == 404
+    assert f"http://testserver/sitemap-claims.xml?p={files}" in index
+    for claim in claims:
+        assert claim.get_absolute_url() in pages[-(-claim.pk // 2)]
+    assert not any(draft.get_absolute_url() in page for page in pages.values())
+    assert all(page.count("<url>") <= 2 for page in pages.values())
+    for bad in [files + 1, 0, "x"]:
+        assert client.get("/sitemap-claims.xml", {"p": bad}).status_code == 404
     assert client.get("/sitemap-nothing.xml").status_code == 404
 
 

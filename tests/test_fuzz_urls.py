@@ -109,6 +109,7 @@ HOSTILE_SEGMENTS = {
 FILTERS = [
     "topic",
     "claimant",
+    "involving",
     "subject",
     "materiel",
     "status",
@@ -199,6 +200,10 @@ def converters(route: Route) -> dict[str, str]:
     return {m.group(2): m.group(1) or "str" for m in CONVERTER.finditer(route.route)}
 
 
+# Real values of the other path segments: a sitemap file's section, a suggestion's kind.
+OTHER_SEGMENTS = {"section": "claims", "kind": "actors"}
+
+
 def formats(route: Route) -> list[str]:
     return EXPORT_FORMATS[route.route.rsplit("/", 1)[-1].split(".")[0]] if "fmt" in converters(route) else [""]
 
@@ -208,7 +213,7 @@ def real_paths(route: Route, slugs) -> list[str]:
     section = route.route.split("/")[0]
     records = slugs.get(section, [""])
     return [
-        fill(route.route, {"slug": records[index % 2], "fmt": fmt, "version": "1"})
+        fill(route.route, {**OTHER_SEGMENTS, "slug": records[index % 2], "fmt": fmt, "version": "1"})
         for index, fmt in enumerate(formats(route))
     ]
 
@@ -216,7 +221,12 @@ def real_paths(route: Route, slugs) -> list[str]:
 def hostile_paths(route: Route, slugs) -> list[str]:
     """The route with each converter in turn given hostile values, the others real."""
     names = converters(route)
-    real = {"slug": slugs.get(route.route.split("/")[0], [""])[0], "fmt": formats(route)[0], "version": "1"}
+    real = {
+        **OTHER_SEGMENTS,
+        "slug": slugs.get(route.route.split("/")[0], [""])[0],
+        "fmt": formats(route)[0],
+        "version": "1",
+    }
     return [
         fill(route.route, {**real, name: value}) for name, kind in names.items() for value in HOSTILE_SEGMENTS[kind]
     ]

@@ -21,6 +21,7 @@ from tests.factories import (
     make_topic,
 )
 from web import counts
+from web import views as web_views
 from web.export import views as export_views
 from web.pagination import INDEX_PAGE_SIZE, keyset_page
 from web.sitemaps import RecordSitemap
@@ -296,7 +297,7 @@ def test_index_pages_walk_every_record_once_in_a_constant_number_of_queries(clie
 
 
 def test_row_counts_stop_at_the_cap(client, monkeypatch):
-    monkeypatch.setattr(counts, "COUNT_CAP", 2)
+    monkeypatch.setattr(counts, "ROW_COUNT_CAP", 2)
     busy, quiet = make_topic(name="Busy topic"), make_topic(name="Quiet topic")
     for _ in range(3):
         make_claim().topics.add(busy)
@@ -323,17 +324,21 @@ def test_home_totals_are_exact_while_small_and_estimated_beyond(client, monkeypa
 
 def test_the_sitemap_is_an_index_of_files_of_bounded_size(client, monkeypatch):
     monkeypatch.setattr(RecordSitemap, "limit", 2)
-    claims = [make_claim() for _ in range(3)]
+    claims = [make_claim() for _ in range(5)]
+    draft = make_claim(state="draft")
+    files = -(-claims[-1].pk // 2)  # by ranges of primary keys: (0, 2], (2, 4] ... to the last published
 
     index = client.get("/sitemap.xml").content.decode()
-    first = client.get("/sitemap-claims.xml").content.decode()
-    second = client.get("/sitemap-claims.xml", {"p": "2"}).content.decode()
+    pages = {n: client.get("/sitemap-claims.xml", {"p": n}).content.decode() for n in range(1, files + 1)}
 
     assert "<sitemapindex" in index
-    assert "http://testserver/sitemap-claims.xml?p=2" in index
-    assert sum(claim.get_absolute_url() in first for claim in claims) == 2
-    assert sum(claim.get_absolute_url() in second for claim in claims) == 1
-    assert client.get("/sitemap-claims.xml", {"p": "3"}).status_code == 404
+    assert f"http://testserver/sitemap-claims.xml?p={files}" in index
+    for claim in claims:
+        assert claim.get_absolute_url() in pages[-(-claim.pk // 2)]
+    assert not any(draft.get_absolute_url() in page for page in pages.values())
+    assert all(page.count("<url>") <= 2 for page in pages.values())
+    for bad in [files + 1, 0, "x"]:
+        assert client.get("/sitemap-claims.xml", {"p": bad}).status_code == 404
     assert client.get("/sitemap-nothing.xml").status_code == 404
 
 
@@ -344,3 +349,14 @@ def test_the_actor_page_links_to_its_denials_and_claims_in_the_lists(client):
 
     assert f'href="/denials/?denier={actor.slug}"' in html
     assert f'href="/claims/?involving={actor.slug}"' in html
+
+
+def test_the_home_page_shows_the_first_topics_and_links_to_all(client, monkeypatch):
+    monkeypatch.setattr(web_views, "HOME_TOPICS", 2)
+    for name in ["Alpha", "Bravo", "Charlie"]:
+        make_topic(name=name)
+
+    html = client.get("/").content.decode()
+
+    assert "Alpha" in html and "Bravo" in html and "Charlie" not in html
+    assert 'href="/topics/">All topics' in html

@@ -1,6 +1,6 @@
 """Search documents (claims/search_documents.py): one row per claim and per denial,
-built for the records already stored by 0015, once their columns are all there. On PostgreSQL: their GIN index, pg_trgm and
-the trigram indexes on actor and alias names (the claims lists create the same ones,
+built for the records already stored by 0015, once their columns are all there. On
+PostgreSQL: their GIN index, pg_trgm and the trigram indexes on actor and alias names (the claims lists create the same ones,
 hence IF NOT EXISTS), and the four full-text indexes of 0003 dropped, since searches no
 longer read those columns."""
 

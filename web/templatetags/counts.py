@@ -7,5 +7,5 @@ register = template.Library()
 
 @register.filter
 def capped(count: int) -> str:
-    """A CappedCount as shown: "1,000+" beyond the cap."""
-    return counts.capped(count)
+    """A CappedCount as shown: "100+" beyond the cap."""
+    return counts.capped(count, counts.ROW_COUNT_CAP)

@@ -390,11 +390,13 @@ class RecordAssembler:
         made = (
             ClaimLink.objects.filter(any_of("from_claim_id", ids), to_claim__state=published)
             .annotate(other=F("to_claim__slug"), direction=Value("out"))
+            .order_by()  # SQLite takes no ORDER BY inside a UNION
             .values_list("from_claim_id", "to_claim_id", "kind", "other", "direction")
         )
         received = (
             ClaimLink.objects.filter(any_of("to_claim_id", ids), from_claim__state=published)
             .annotate(other=F("from_claim__slug"), direction=Value("in"))
+            .order_by()
             .values_list("from_claim_id", "to_claim_id", "kind", "other", "direction")
         )
         out, inward = defaultdict(list), defaultdict(list)

@@ -93,6 +93,9 @@ def build(n: int) -> None:
             _build_batch(range(first, min(n, first + BATCH)), start, sources, actors, topics, materiel)
         print(f"  built {min(n, first + BATCH):,} claims", end="\r", flush=True)
     print()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")  # as autovacuum would soon after a bulk load
 
 
 def _build_batch(numbers, start, sources, actors, topics, materiel):

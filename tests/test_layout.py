@@ -58,7 +58,9 @@ ALLOWED_BULK_WRITES = {
     ("history/tracking.py", "Revision.objects.filter(pk=revision.pk).update(reason=current.reason)"),
     # a recovered record keeps its creation time, which is not content (no history of it)
     ("history/services.py", "model._base_manager.filter(pk=pk).update(created_at=deletion.last.created_at)"),
-    # quote_found is derived from the source's text, kept out of history (claims.models)
+    # quote_found, a cache of whether a quote is in its source's text, refreshed when the
+    # text changes (or, for rows loaded without saves, all at once); not content and not in
+    # the history (Citation.derived_fields)
     ("claims/models.py", "model.objects.filter(pk__in=pks).update(quote_found=value)"),
     ("claims/models.py", "model.objects.using(using).filter(pk__in=pks).update(quote_found=value)"),
 }

@@ -197,3 +197,22 @@ def test_quote_found_is_stored_on_save_and_when_the_source_text_changes_without_
     cite.quote = "Nothing about"
     cite.save()
     assert ClaimCitation.objects.filter(pk=cite.pk, quote_found=True).exists()
+
+
+@pytest.mark.django_db
+def test_the_migration_fills_quote_found_for_citations_recorded_before_it():
+    from importlib import import_module
+
+    from django.apps import apps
+
+    fill_quote_found = import_module("claims.migrations.0012_quote_found").fill_quote_found
+    source = make_source(text=AP_TEXT)
+    found = make_claim_citation(source=source, quote="more than a million artillery shells")
+    lost = make_denial_citation(source=source, quote="denied everything")
+    unchecked = make_claim_citation(source=source, quote="")
+    for cite in (found, lost, unchecked):
+        type(cite).objects.filter(pk=cite.pk).update(quote_found=None)  # as the column was added
+
+    fill_quote_found(apps, None)
+
+    assert [type(c).objects.get(pk=c.pk).quote_found for c in (found, lost, unchecked)] == [True, False, None]

@@ -143,13 +143,21 @@ def _precision(node) -> str:
 
 
 def _widened(earliest: dt.date, latest: dt.date, precision: str, units: int) -> tuple[dt.date, dt.date]:
-    """`units` of the date's own precision added on each side (a season counts 3 months)."""
+    """`units` of the date's own precision added on each side (a season counts 3 months),
+    within the calendar: "about year 1" begins on 1 January of year 1."""
     if precision == PRECISION_DAY:
         step = dt.timedelta(days=units)
-        return earliest - step, latest + step
+        first = earliest - step if earliest - dt.date.min >= step else dt.date.min
+        return first, latest + step if dt.date.max - latest >= step else dt.date.max
     months = {PRECISION_MONTH: 1, "season": 3, PRECISION_YEAR: 12}[precision] * units
-    first = _add_months(earliest, -months)
-    last_month = _add_months(latest.replace(day=1), months)
+    try:
+        first = _add_months(earliest, -months)
+    except ValueError:
+        first = dt.date.min
+    try:
+        last_month = _add_months(latest.replace(day=1), months)
+    except ValueError:
+        return first, dt.date.max
     return first, last_month.replace(day=calendar.monthrange(last_month.year, last_month.month)[1])
 
 

@@ -285,3 +285,18 @@ def test_words_and_bounds_are_remembered_per_text(monkeypatch):
     monkeypatch.setattr(reported_dates.edtf, "parse_edtf", lambda text: pytest.fail(f"{text} parsed again"))
 
     assert in_words(" 2023-10-2X ") == words == "20–29 October 2023"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("0001~", (dt.date(1, 1, 1), dt.date(2, 12, 31))),
+        ("0001-01-01~", (dt.date(1, 1, 1), dt.date(1, 1, 2))),
+        ("9999-12-31%", (dt.date(9999, 12, 29), dt.date(9999, 12, 31))),
+        ("9999~", (dt.date(9998, 1, 1), dt.date(9999, 12, 31))),
+    ],
+)
+def test_a_qualified_date_at_the_calendar_edge_is_widened_only_up_to_it(text, expected):
+    # It passes validation, so reading it must not fail (it raised OverflowError).
+    parse(text)
+    assert bounds(text) == expected

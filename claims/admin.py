@@ -14,7 +14,7 @@ deleted records (bring one back): see history/admin.py.
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import MinValueValidator
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.urls import reverse
 
 from claims import services
@@ -26,18 +26,21 @@ from claims.models import (
     Claim,
     ClaimCitation,
     ClaimLink,
+    ClaimSearchDocument,
     Denial,
     DenialCitation,
     DenialKind,
     DenialOtherKind,
+    DenialSearchDocument,
     Materiel,
     PublicationState,
     Publishable,
     Quantity,
     Topic,
 )
+from claims.search_documents import matching_documents
 from history.admin import HistoryAdminMixin, HistoryForm
-from operations.admin_scale import TypedRecordFilter
+from operations.admin_scale import TypedRecordFilter, YearFilter, shown_count
 from operations.django_fixes import StackedInline, TabularInline
 from operations.formsets import GuardedInlineFormSet
 from sources.admin import date_in_words, html_list
@@ -104,6 +107,18 @@ class PublicationAdmin(HistoryAdminMixin):
     form = PublicationForm
     publish_permission = ""  # "app_label.codename"
     actions = ["publish_selected"]
+    search_documents = None  # ClaimSearchDocument or DenialSearchDocument
+
+    def get_search_results(self, request, queryset, search_term):
+        """Records whose search document matches (one GIN-indexed lookup on PostgreSQL)
+        or whose slug is the term: the default ORs a substring match over five joined
+        tables and then DISTINCTs, 12.8 s over a million claims."""
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        owner = self.search_documents._meta.pk.name
+        matching = matching_documents(self.search_documents, term).values(owner)
+        return queryset.filter(Q(pk__in=matching) | Q(slug=term)), False
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
@@ -285,6 +300,11 @@ class ActorAliasInline(TabularInline):
 # Claims and denials
 
 
+class MadeInYearFilter(YearFilter):
+    title = "year made"
+    field_path = "made_earliest"
+
+
 class TopicFilter(TypedRecordFilter):
     title = "topic"
     parameter_name = "topic"
@@ -296,6 +316,7 @@ class TopicFilter(TypedRecordFilter):
 @admin.register(Claim)
 class ClaimAdmin(PublicationAdmin):
     publish_permission = "claims.publish_claim"
+    search_documents = ClaimSearchDocument
     list_display = [
         "__str__",
         "made_display",
@@ -306,16 +327,20 @@ class ClaimAdmin(PublicationAdmin):
         "state",
         "denial_count",
     ]
-    list_filter = ["state", "status", "certainty", "likelihood", "confidence", "credibility", TopicFilter]
-    search_fields = [
-        "proposition",
-        "slug",
-        "hedge",
-        "subjects__name",
-        "attributions__actor__name",
-        "attributions__actor__aliases__name",
+    list_filter = [
+        "state",
+        "status",
+        "certainty",
+        "likelihood",
+        "confidence",
+        "credibility",
+        MadeInYearFilter,
+        TopicFilter,
     ]
-    date_hierarchy = "made_earliest"
+    # Searched through the claims' search documents (get_search_results), not these:
+    # they name what a document holds, and give the admin its search box.
+    search_fields = ["proposition", "slug", "attributions__actor__name", "attributions__actor__aliases__name"]
+    search_help_text = "Words of the proposition, its quotes or the names of the actors in it; or its slug."
     prepopulated_fields = {"slug": ["proposition"]}
     autocomplete_fields = ["subjects", "topics", "materiel"]
     readonly_fields = ["version", "created_at", "updated_at", "denial_links", "links_in"]
@@ -357,7 +382,7 @@ class ClaimAdmin(PublicationAdmin):
 
     @admin.display(description="denials")
     def denial_count(self, obj):
-        return obj.denial_count
+        return shown_count(obj.denial_count)
 
     @admin.display(description="denials answering this claim")
     def denial_links(self, obj):
@@ -383,10 +408,12 @@ class ClaimAdmin(PublicationAdmin):
 @admin.register(Denial)
 class DenialAdmin(PublicationAdmin):
     publish_permission = "claims.publish_denial"
+    search_documents = DenialSearchDocument
     list_display = ["__str__", "made_display", "kind", "denier_names", "claim_count", "state"]
-    list_filter = ["state", "kind"]
-    search_fields = ["statement", "slug", "channel", "deniers__name", "deniers__aliases__name"]
-    date_hierarchy = "made_earliest"
+    list_filter = ["state", "kind", MadeInYearFilter]
+    # As for claims: through the denials' search documents.
+    search_fields = ["statement", "slug", "deniers__name", "deniers__aliases__name"]
+    search_help_text = "Words of the statement, its quotes or the deniers' names; or its slug."
     prepopulated_fields = {"slug": ["statement"]}
     autocomplete_fields = ["deniers", "claims"]
     readonly_fields = ["version", "created_at", "updated_at", "old_addresses"]
@@ -415,7 +442,7 @@ class DenialAdmin(PublicationAdmin):
 
     @admin.display(description="claims answered")
     def claim_count(self, obj):
-        return obj.claim_count
+        return shown_count(obj.claim_count)
 
     @admin.display(description="addresses of denials merged into this one")
     def old_addresses(self, obj):
@@ -476,7 +503,7 @@ class TopicAdmin(HistoryAdminMixin):
 
     @admin.display(description="claims")
     def claim_count(self, obj):
-        return obj.claim_count
+        return shown_count(obj.claim_count)
 
 
 @admin.register(Materiel)

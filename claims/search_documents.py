@@ -18,6 +18,7 @@ chain or a subject; the deniers of a denial).
 
 from dataclasses import dataclass
 
+from django.contrib.postgres.search import SearchQuery
 from django.db import DEFAULT_DB_ALIAS, connections, router
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 
@@ -244,3 +245,23 @@ def connect() -> None:
     post_save.connect(_actor_saved, sender=Actor, dispatch_uid=f"{uid}.actor")
     post_save.connect(_alias_changed, sender=ActorAlias, dispatch_uid=f"{uid}.alias.save")
     post_delete.connect(_alias_changed, sender=ActorAlias, dispatch_uid=f"{uid}.alias.delete")
+
+
+# --- Matching (the public search in web/search.py ranks these; the admin filters by them)
+
+
+def uses_full_text(using: str = DEFAULT_DB_ALIAS) -> bool:
+    return connections[using].vendor == "postgresql"
+
+
+def search_query(text: str) -> SearchQuery:
+    return SearchQuery(text, config=CONFIG, search_type="websearch")
+
+
+def matching_documents(document_model, text: str):
+    """The search documents (ClaimSearchDocument or DenialSearchDocument) matching the
+    text: websearch syntax on the GIN-indexed vector on PostgreSQL, a substring of the
+    document's text elsewhere."""
+    if uses_full_text():
+        return document_model.objects.filter(vector=search_query(text))
+    return document_model.objects.filter(text__icontains=text)

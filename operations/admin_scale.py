@@ -2,19 +2,23 @@
 
 Django's changelist counts every matching row twice (the page's total and the table's),
 offers facet counts over the whole table, and a count column annotated in get_queryset()
-is aggregated over every row before the page's hundred are picked. Here the total is
-counted up to a cap (a LIMIT subquery: "10,000+" beyond it), there is no full count and
-no facets, and count columns are computed for the rows shown, in one query.
+is aggregated over every row before the page's hundred are picked; a date hierarchy
+reads every row for its list of years. Here the total is counted up to a cap (a LIMIT
+subquery: "10,000+" beyond it), there is no full count and no facets, count columns are
+computed for the rows shown, each up to a cap, in one query, and a year is typed.
 """
+
+import datetime as dt
 
 from django.contrib import admin
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import IntegerField, OuterRef, Subquery
 from django.utils.functional import cached_property
 
 from operations.django_fixes import RangeCheckedChangeList
 
 COUNT_CAP = 10_000
+ROW_COUNT_CAP = 100  # a count column stops at "100+": counting 1,000 of each outlet's sources took 0.5 s
 
 
 class CappedCountPaginator(Paginator):
@@ -53,12 +57,31 @@ class ScaledChangeListMixin:
         rows = list(rows)
         if not self.shown_counts or not rows:
             return
-        counts = {name: Count(relation, distinct=True) for name, relation in self.shown_counts.items()}
-        found = self.model._default_manager.filter(pk__in=[row.pk for row in rows]).annotate(**counts)
+        records = self.model._default_manager
+        counts = {
+            name: CappedCount(records.filter(pk=OuterRef("pk"), **{f"{relation}__isnull": False}).values(relation))
+            for name, relation in self.shown_counts.items()
+        }
+        found = records.filter(pk__in=[row.pk for row in rows]).annotate(**counts)
         by_pk = {values["pk"]: values for values in found.values("pk", *counts)}
         for row in rows:
             for name in counts:
                 setattr(row, name, by_pk[row.pk][name])
+
+
+class CappedCount(Subquery):
+    """The rows of a correlated .values() queryset, counted up to ROW_COUNT_CAP + 1."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) AS capped)"
+    output_field = IntegerField()
+
+    def __init__(self, queryset):
+        super().__init__(queryset.order_by()[: ROW_COUNT_CAP + 1])
+
+
+def shown_count(count: int) -> str:
+    """A count column's value as shown: "1,000+" beyond the cap."""
+    return f"{ROW_COUNT_CAP:,}+" if count > ROW_COUNT_CAP else f"{count:,}"
 
 
 class TypedRecordFilter(admin.SimpleListFilter):
@@ -104,3 +127,23 @@ class ValueFilter(TypedRecordFilter):
     def queryset(self, request, queryset):
         typed = (self.value() or "").strip()
         return queryset.filter(**{self.field_path: typed}) if typed else queryset
+
+
+class YearFilter(TypedRecordFilter):
+    """Records whose date's first day falls in a typed year: an index range, where the
+    admin's date hierarchy lists the years present by reading every row (0.25 s over a
+    million claims, 0.7 s over two million sources). Subclasses set `field_path` to the
+    date's first-day column."""
+
+    title = "year"
+    parameter_name = "year"
+    hint = "A year, e.g. 2023"
+
+    def queryset(self, request, queryset):
+        typed = (self.value() or "").strip()
+        if not typed:
+            return queryset
+        if not (typed.isascii() and typed.isdigit() and 1 <= int(typed) <= 9999):
+            return queryset.none()
+        year = int(typed)
+        return queryset.filter(**{f"{self.field_path}__range": (dt.date(year, 1, 1), dt.date(year, 12, 31))})

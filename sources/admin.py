@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from history.admin import HistoryAdminMixin
-from operations.admin_scale import ValueFilter
+from operations.admin_scale import ValueFilter, YearFilter, shown_count
 from operations.django_fixes import TabularInline
 from sources.date_fields import newest_first
 from sources.models import Derivation, Outlet, Reliability, Source
@@ -40,7 +40,7 @@ class OutletAdmin(HistoryAdminMixin):
     @admin.display(description="sources")
     def source_count(self, obj):
         url = reverse("admin:sources_source_changelist") + f"?outlet__id__exact={obj.pk}"
-        return format_html('<a href="{}">{}</a>', url, obj.source_count)
+        return format_html('<a href="{}">{}</a>', url, shown_count(obj.source_count))
 
 
 class DerivationInline(TabularInline):
@@ -56,6 +56,11 @@ class DerivationInline(TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("source", "derived_from__outlet")
+
+
+class PublishedInYearFilter(YearFilter):
+    title = "year published"
+    field_path = "published_earliest"
 
 
 class LanguageFilter(ValueFilter):
@@ -75,10 +80,16 @@ class SourceAdmin(HistoryAdminMixin):
         "outlet_reliability",
         "effective_reliability",
     ]
-    list_filter = ["kind", "outlet__kind", "outlet__reliability", "reliability_override", LanguageFilter]
+    list_filter = [
+        "kind",
+        "outlet__kind",
+        "outlet__reliability",
+        "reliability_override",
+        LanguageFilter,
+        PublishedInYearFilter,
+    ]
     list_select_related = ["outlet"]
     search_fields = ["title", "slug", "url", "authors", "issuer", "outlet__name", "outlet__domain"]
-    date_hierarchy = "published_earliest"
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["outlet"]
     readonly_fields = ["outlet_reliability", "effective_reliability", "text_sha256", "derived_copies"]

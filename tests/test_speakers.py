@@ -41,7 +41,7 @@ def test_claim_page_names_the_speaker_and_links_the_body(client, demo):
 @pytest.mark.django_db
 def test_a_claim_spoken_by_an_unnamed_official_is_listed_under_the_body(client, demo):
     response = client.get(reverse("web:actor_detail", args=[NIS]))
-    made = {claim.slug for claim in response.context["made"]}
+    made = {claim.slug for claim in response.context["made"].items}
     assert MILLION in made
 
 

@@ -20,31 +20,15 @@ similarity ("Shoigu" finds "Sergei Shoygu"), on the trigram indexes over UPPER(n
 """
 
 from django.contrib.postgres.lookups import TrigramSimilar
-from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramSimilarity
-from django.db import connection
+from django.contrib.postgres.search import SearchRank, TrigramSimilarity
 from django.db.models import F, Q
 from django.db.models.functions import Upper
 from django.db.models.lookups import Contains
 
 from claims.models import Actor, ActorAlias, ClaimSearchDocument, DenialSearchDocument
+from claims.search_documents import matching_documents, search_query, uses_full_text
 
-CONFIG = "english"
 CANDIDATE_CAP = 1000
-
-
-def uses_full_text() -> bool:
-    return connection.vendor == "postgresql"
-
-
-def _query(text: str) -> SearchQuery:
-    return SearchQuery(text, config=CONFIG, search_type="websearch")
-
-
-def matching_documents(document_model, text: str):
-    """The search documents (ClaimSearchDocument or DenialSearchDocument) matching the text."""
-    if uses_full_text():
-        return document_model.objects.filter(vector=_query(text))
-    return document_model.objects.filter(text__icontains=text)
 
 
 def claim_search(query: str) -> Q:
@@ -65,9 +49,9 @@ def ranked(records, document_model, text: str, limit: int):
     documents = matching_documents(document_model, text).filter(published=True)
     if not uses_full_text():
         return records.filter(pk__in=documents.values(owner))[:limit]
-    rank = SearchRank(F("vector"), _query(text), cover_density=True)
+    rank = SearchRank(F("vector"), search_query(text), cover_density=True)
     candidates = documents.annotate(rank=rank).order_by("-rank", owner).values(owner)[: min(limit, CANDIDATE_CAP)]
-    record_rank = SearchRank(F("search_document__vector"), _query(text), cover_density=True)
+    record_rank = SearchRank(F("search_document__vector"), search_query(text), cover_density=True)
     return records.filter(pk__in=candidates).annotate(rank=record_rank).order_by("-rank", "pk")[:limit]
 
 

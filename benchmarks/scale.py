@@ -26,6 +26,7 @@ import http.client
 import json
 import os
 import re
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -557,13 +558,13 @@ def datasette_copy(claims: int, database_url: str) -> Path:
     return path
 
 
-def datasette_cases(p: dict) -> list[tuple[str, str]]:
+def datasette_cases(table: str, p: dict) -> list[tuple[str, str]]:
     """(our case, Datasette's path): the same question asked of each."""
     return [
-        ("list", "/claims/claims?_sort_desc=made_earliest"),
-        ("list status", "/claims/claims?status=disputed&_sort_desc=made_earliest"),
-        ("search common", f"/claims/claims?_search={quote(p['common'])}"),
-        ("search rare", f"/claims/claims?_search={quote(p['rare'])}"),
+        ("list", f"{table}?_sort_desc=made_earliest"),
+        ("list status", f"{table}?status=disputed&_sort_desc=made_earliest"),
+        ("search common", f"{table}?_search={quote(p['common'])}"),
+        ("search rare", f"{table}?_search={quote(p['rare'])}"),
     ]
 
 
@@ -595,12 +596,13 @@ def compare_datasette(
         ],
         {**os.environ},
         port,
-        "/claims/claims?_size=1",
+        f"/{copy.stem}/claims?_size=1",
     )
+    table = f"/{copy.stem}/claims"  # Datasette names a database after its file
     compared = []
     try:
         server.wait()
-        for name, path in datasette_cases(p):
+        for name, path in datasette_cases(table, p):
             theirs = Case(f"datasette {name}", path, "list")
             measure(theirs, port, requests, 30, [""])
             mine = ours.get(name)
@@ -614,7 +616,7 @@ def compare_datasette(
         if export:
             where = quote(f"id in (select claim_id from claim_topics where topic = '{p['topic']}')")  # noqa: S608 - a slug
             started = time.perf_counter()
-            status, _, size, _ = fetch(port, f"/claims/claims.csv?_stream=on&_where={where}", timeout=600)
+            status, _, size, _ = fetch(port, f"{table}.csv?_stream=on&_where={where}", timeout=600)
             seconds = time.perf_counter() - started
             rows = export["rows"]
             if status == 200 and seconds:
@@ -645,10 +647,13 @@ def main(argv=None) -> int:
     parser.add_argument("--smoke", action="store_true", help="CI: 2 requests a case, no Datasette, no load test")
     parser.add_argument("--no-datasette", action="store_true")
     parser.add_argument("--port", type=int, default=8731)
+    parser.add_argument("--cases", default="", help="only the cases whose names match this regular expression")
     args = parser.parse_args(argv)
     requests = 2 if args.smoke else args.requests
     budget = 1 if args.smoke else args.budget
 
+    # A terminated benchmark stops its servers (the finally clauses) before it exits.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     BENCH_DIR.mkdir(exist_ok=True)
     database_url = f"{PG}/claims_bench_{args.claims}"
     env = {
@@ -674,7 +679,7 @@ def main(argv=None) -> int:
     application = from_django(env)
     params = {**parameters(database_url), "common": application["common"], "rare": application["rare"]}
     cookie = application["cookie"]
-    cases = make_cases(params)
+    cases = [case for case in make_cases(params) if re.search(args.cases, case.name)]
     for case in cases:
         case.cookie = cookie if case.family == "admin" else ""
 

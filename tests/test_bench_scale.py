@@ -96,6 +96,8 @@ def test_the_report_prints_every_figure_beside_its_target():
     assert "memory met" in text and "rate NOT MET" in text
     assert "x8.0 (target x2)" in text
     assert "ERRORS:" in text
+    result["home_under_load"] = {"idle_p95_ms": 10, "loaded_p95_ms": None, "ratio": None, "met": False}
+    assert "biggest topic timed out: timed out (target x2)  NOT MET" in scale.report(result)
 
 
 def test_the_chart_is_svg_with_one_line_a_case():

@@ -6,7 +6,7 @@ PORT   ?= 8000
 DEMO   := claims/data/seed_story.yaml
 CITEPROC_JS := tools/citeproc
 
-.PHONY: install run serve test lint format check ci
+.PHONY: install run serve test lint format check ci bench bench-smoke
 
 install: $(VENV)/.installed $(CITEPROC_JS)/node_modules/.installed
 
@@ -61,3 +61,13 @@ check: install
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
 ci: lint check test
+
+# The scale benchmark (benchmarks/scale.py, docs/performance.md): a synthetic corpus of
+# BENCH_CLAIMS claims in PostgreSQL database claims_bench_<N>, served by gunicorn, against
+# Datasette. bench-smoke (CI): 10,000 claims, a few requests a case; fails only on errors.
+BENCH_CLAIMS ?= 100000
+bench: install
+	$(BIN)/python benchmarks/scale.py --claims $(BENCH_CLAIMS)
+
+bench-smoke: install
+	$(BIN)/python benchmarks/scale.py --claims 10000 --smoke

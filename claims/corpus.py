@@ -836,9 +836,3 @@ def _drop_indexes(cursor, tables: list[str]) -> list[str]:
         for table, name, kind, definition in sorted(constraints, key=lambda c: c[2] == "f")
     ]
     return recreate
-
-
-def refresh(using: str = "default") -> None:
-    """Run REFRESH_STEPS alone (after a helper adds one to an existing corpus)."""
-    for step in REFRESH_STEPS:
-        import_string(step)(using)

@@ -147,34 +147,26 @@ def _index_page(request, queryset, template: str, name: str, **extra):
 
 def claim_list(request):
     filterset = ClaimFilter(request.GET, queryset=Claim.objects.published().for_list())
-    context = {"filterset": filterset, "page": None, "total": 0, "error": ""}
-    if not filterset.is_valid():
-        return render(request, "claims/claim_list.html", context, status=400)
-    try:
-        page = keyset_page(filterset.qs, sort=filterset.chosen_sort, after=request.GET.get("after", ""))
-    except BadCursor as exc:
-        context["error"] = str(exc)
-        return render(request, "claims/claim_list.html", context, status=400)
-    context.update(
-        page=page,
-        total=capped_count(filterset.qs),
-        chips=[(label, value, _query_without(request, name)) for name, label, value in filterset.active()],
-        next_url=_query_with(request, after=page.next_cursor) if page.next_cursor else "",
-        first_url=_query_without(request, "after") if request.GET.get("after") else "",
-    )
-    return render(request, "claims/claim_list.html", context)
+    return _filtered_list(request, filterset, "claims/claim_list.html")
 
 
 def denial_list(request):
     filterset = DenialFilter(request.GET, queryset=Denial.objects.published().for_list())
+    return _filtered_list(request, filterset, "claims/denial_list.html")
+
+
+def _filtered_list(request, filterset, template: str):
+    """A keyset page of a filtered list, its capped count and its active filters; 400
+    with the form's errors, or the marker's, for input no page can answer."""
     context = {"filterset": filterset, "page": None, "total": "0", "error": ""}
     if not filterset.is_valid():
-        return render(request, "claims/denial_list.html", context, status=400)
+        return render(request, template, context, status=400)
     try:
-        page = keyset_page(filterset.qs, sort="-made", after=request.GET.get("after", ""))
+        sort = getattr(filterset, "chosen_sort", "-made")  # the denials list has one order
+        page = keyset_page(filterset.qs, sort=sort, after=request.GET.get("after", ""))
     except BadCursor as exc:
         context["error"] = str(exc)
-        return render(request, "claims/denial_list.html", context, status=400)
+        return render(request, template, context, status=400)
     context.update(
         page=page,
         total=capped_count(filterset.qs),
@@ -182,7 +174,7 @@ def denial_list(request):
         next_url=_query_with(request, after=page.next_cursor) if page.next_cursor else "",
         first_url=_query_without(request, "after") if request.GET.get("after") else "",
     )
-    return render(request, "claims/denial_list.html", context)
+    return render(request, template, context)
 
 
 def _query_without(request, name: str) -> str:

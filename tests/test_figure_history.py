@@ -19,6 +19,7 @@ from tests.factories import (
     make_quantity,
     make_topic,
 )
+from web import figure_history
 from web.figure_history import (
     CSV_COLUMNS,
     MAX_POINTS,
@@ -189,6 +190,21 @@ def test_two_queries_whatever_the_number_of_claims(django_assert_num_queries, si
     assert len(history.series[0].plotted) == size
     # Both claims of each link have a figure of shells and one of rockets: an arc in each series.
     assert html.count('class="fh-link fh-revises"') == 2 * (size - 1)
+
+
+def test_a_page_reads_the_latest_figures_up_to_its_limit_and_the_csv_every_one(client, monkeypatch):
+    monkeypatch.setattr(figure_history, "READ_LIMIT", 3)
+    topic = make_topic()
+    for year in range(2018, 2023):
+        figure(topic, made=f"{year}-06-01", low=year)
+
+    page = topic_figure_history(topic)
+    rows = client.get(f"/topics/{topic.slug}/figures.csv").content.decode("utf-8-sig").splitlines()
+
+    assert sorted(point.value for one in page.series for point in one.points) == [2020, 2021, 2022]
+    assert "Drawn from the latest 3 figures; the CSV has every one." in page.notes
+    assert len(rows) == 1 + 5
+    assert "latest 3 figures" in client.get(topic.get_absolute_url()).content.decode()
 
 
 @pytest.mark.parametrize("size", [3, 30])

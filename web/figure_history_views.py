@@ -19,10 +19,10 @@ def figure_history_csv(request, kind, slug):
     """UTF-8 with a byte-order mark, as the other CSV exports, so that spreadsheets read
     북한 and Сергей Лавров; 404 for an unknown topic or materiel."""
     if kind == "topics":
-        history = topic_figure_history(get_object_or_404(Topic, slug=slug))
+        history = topic_figure_history(get_object_or_404(Topic, slug=slug), complete=True)
         stem = f"topic-{slug}-figures"
     elif kind == "materiel":
-        history = materiel_figure_history(get_object_or_404(Materiel, slug=slug))
+        history = materiel_figure_history(get_object_or_404(Materiel, slug=slug), complete=True)
         stem = f"materiel-{slug}-figures"
     else:
         raise Http404("No figure history of this kind.")

@@ -682,7 +682,12 @@ class Attribution(ReportedDates, TrackedModel):
             ),
             *reported_date_rules("attribution", "date"),
         ]
-        indexes = reported_date_indexes("attribution", "date")
+        indexes = [
+            *reported_date_indexes("attribution", "date"),
+            # An actor's claims by role, read from the index alone: the actor page's
+            # sections and the claimant filter (an actor in 1 claim of 10 at 1M).
+            models.Index(fields=["actor", "role", "claim"], name="attribution_actor_role_claim"),
+        ]
 
     def __str__(self):
         return f"{self.position}. {self.voice} ({self.get_role_display()})"

@@ -19,7 +19,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from claims.models import PublicationState
+from claims.models import Claim, PublicationState
 from tests.export_world import (
     AP,
     AP_ARCHIVE,
@@ -471,6 +471,18 @@ def test_claim_page_shows_how_to_cite_it(client, export_demo):
     section = re.search(r'<section class="exports".*?</section>', html, re.S).group(0)
     assert "Cite this claim" in section and "Claims Knowledge Base" in section
     assert f'href="/claims/{MILLION}/cite.bib"' in section
+
+
+def test_claim_pages_citation_follows_an_edit(client, export_demo):
+    """The formatted entry is kept per process, keyed by the whole entry: an edit shows at once."""
+    first = get(client, f"/claims/{MILLION}/").content.decode()
+    claim = Claim.objects.get(slug=MILLION)
+    Claim.objects.filter(pk=claim.pk).update(proposition="A reworded proposition.", version=claim.version + 1)
+
+    again = get(client, f"/claims/{MILLION}/").content.decode()
+    cite = re.search(r'<p class="citation-text">(.*?)</p>', again, re.S).group(1)
+    assert "A reworded proposition" in cite
+    assert "A reworded proposition" not in re.search(r'<p class="citation-text">(.*?)</p>', first, re.S).group(1)
 
 
 # --- malformed requests -----------------------------------------------------------------

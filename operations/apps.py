@@ -9,7 +9,7 @@ class OperationsConfig(AppConfig):
     def ready(self):
         from django.db.backends.signals import connection_created
 
-        from operations import database, throttle
+        from operations import checks, database, throttle  # noqa: F401 (checks registers them)
 
         throttle.connect_signals()
         connection_created.connect(database.log_server_notices, dispatch_uid="operations.log_server_notices")

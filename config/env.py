@@ -111,7 +111,7 @@ def env_cache(name: str, default: str) -> dict:
     redis://host:port/n  Django's RedisCache (also rediss:// for TLS)
     locmem://            one process's memory: only for a single-process development server
 
-    There is deliberately no dummy cache: login throttling counts failures in this cache.
+    There is deliberately no dummy cache: login protection and the rate limits count in it.
     """
     raw = os.environ.get(name) or default
     scheme, _, rest = raw.partition("://")

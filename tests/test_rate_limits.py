@@ -138,6 +138,16 @@ def test_a_client_is_admitted_again_once_retry_after_has_passed(client, limits):
     assert client.get("/api/claims/").status_code == 200
 
 
+def test_a_cache_that_cannot_answer_lets_requests_through(client, limits, caplog):
+    unreachable = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:9/0"}
+    }
+    with override_settings(CACHES=unreachable):
+        assert hammer(client, "/api/claims/", LIMIT + 1) == [200] * (LIMIT + 1)
+
+    assert "Rate limit for api not counted: the cache did not answer" in caplog.text
+
+
 # --- settings and the deploy check ---------------------------------------------------------
 
 

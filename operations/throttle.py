@@ -51,8 +51,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from operations.ratelimit import address_key, client_address, count
 
-__all__ = ["client_address"]  # where it used to live; operations/ratelimit.py keeps it
-
 # Set on a request whose login a rule refused: (rule, seconds until a login may be tried).
 _REQUEST_FLAG = "_login_throttled"
 ACCOUNT_FROM_ADDRESS, ADDRESS, ACCOUNT = "account-address", "address", "account"

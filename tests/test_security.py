@@ -209,6 +209,10 @@ def test_deployment_behind_a_tls_proxy_is_configured_from_the_environment():
         ("SECURE_PROXY_SSL_HEADER", "X-Forwarded-Proto: https", "not an HTTP header name"),
         ("SECURE_HSTS_SECONDS", "-1", "must be 0"),
         ("LOGIN_FAILURE_LIMIT", "0", "must be 1 or more"),
+        ("LOGIN_ADDRESS_FAILURE_LIMIT", "0", "must be 1 or more"),
+        ("LOGIN_USERNAME_FAILURE_LIMIT", "a hundred", "is not an integer"),
+        ("LOGIN_USERNAME_SLOWDOWN", "0", "must be 1 or more"),
+        ("RATE_LIMITS", "maybe", "is not a boolean"),
         ("REQUEST_MAX_BYTES", "ten megabytes", "is not an integer"),
     ],
 )

@@ -24,11 +24,12 @@ INSERT on the database cache), each slot expiring on its own: a sliding window. 
 and C: a counter per fixed window of LOGIN_FAILURE_WINDOW seconds, cache.add then
 cache.incr (django-ratelimit's get_usage, as the request limits), atomic on Redis only,
 which is why production needs Redis; the slow-down turn of rule C is a cache.add.
-Our own counters, not django-axes: its cache handler counts with add+incr too
+Our own counters, not django-axes (8.3.1): its cache handler counts with add+incr too
 (axes/handlers/cache.py, AxesCacheHandler.user_login_failed) but compares the largest of
 its counts with one AXES_FAILURE_LIMIT (axes/helpers.py, get_failure_limit), so it cannot
 lock (username, address) at 5 and an address at 20, nor slow a username down instead of
-locking it; and its lockout response sends no Retry-After.
+locking it; a failure during a lockout restarts it by default (so a per-username lock
+could be held for ever); and its lockout response sends no Retry-After.
 
 ThrottledModelBackend (Django's ModelBackend, checking the rules before the password)
 enforces them for every caller of authenticate(), marking the request;

@@ -87,11 +87,15 @@ def address_key(address: str) -> str:
 def count(group: str, value: str, rate: tuple[int, int], *, increment: bool = True) -> tuple[int, int]:
     """Count one event for `value` in `group` (or only read the count, increment=False)
     in the current fixed window of `rate` = (limit, seconds): the count so far in the
-    window, and the seconds until the window ends (1 or more)."""
+    window, and the whole seconds until the window has surely ended (1 or more).
+
+    django-ratelimit names a window by its last whole second W and keeps counting in it
+    through that second (core._get_window: a new window only once int(now) > W), but its
+    time_left is W - int(now): one more second is the honest Retry-After."""
     usage = get_usage(None, group=group, key=lambda _group, _request: value, rate=rate, increment=increment)
     if usage is None:  # RATELIMIT_ENABLE=False: this project does not use it
         return 0, rate[1]
-    return usage["count"], max(1, math.ceil(usage["time_left"]))
+    return usage["count"], max(0, math.ceil(usage["time_left"])) + 1
 
 
 def seconds_limited(request, group: str) -> int:

@@ -8,6 +8,7 @@ import json
 import secrets
 import threading
 import time
+from unittest import mock
 
 import pytest
 from django.core.cache import caches
@@ -146,6 +147,22 @@ def test_a_cache_that_cannot_answer_lets_requests_through(client, limits, caplog
         assert hammer(client, "/api/claims/", LIMIT + 1) == [200] * (LIMIT + 1)
 
     assert "Rate limit for api not counted: the cache did not answer" in caplog.text
+
+
+@pytest.mark.parametrize("period", [1, 2, 7, 60])
+def test_retry_after_is_never_early(period):
+    """Whatever the instant, the window counting a request has ended once its Retry-After
+    has passed (django-ratelimit keeps counting in a window through its last second)."""
+    from django_ratelimit import core
+
+    for step in range(40):
+        now = 1_000_000 + step * 0.37
+        with mock.patch.object(core.time, "time", return_value=now):
+            _, seconds = ratelimit.count("rate-test", "10.9.9.9", (5, period), increment=False)
+            window = core._get_window("10.9.9.9", period)
+        with mock.patch.object(core.time, "time", return_value=now + seconds):
+            assert core._get_window("10.9.9.9", period) != window, (now, seconds)
+        assert 1 <= seconds <= period
 
 
 # --- settings and the deploy check ---------------------------------------------------------

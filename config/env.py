@@ -5,6 +5,7 @@ start-up with a message instead of running with a silently wrong setting.
 """
 
 import os
+import re
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -59,6 +60,24 @@ def env_int_at_least(name: str, default: int, minimum: int, meaning: str = "") -
     return value
 
 
+_RATE = re.compile(r"(\d+)/(\d+)")
+
+
+def env_rate(name: str, default: str) -> tuple[int, int] | None:
+    """A rate as N/S, at most N requests in S seconds (60/60), both 1 or more, as the
+    tuple (N, S); 0 or off gives None (no limit). Unset or empty gives the default."""
+    raw = os.environ.get(name)
+    value = default if raw is None or not raw.strip() else raw.strip()
+    if value.lower() in {"0", "off"}:
+        return None
+    match = _RATE.fullmatch(value)
+    if not match or int(match[1]) < 1 or int(match[2]) < 1:
+        raise ImproperlyConfigured(
+            f"{name}={raw!r} is not a rate: use N/S, at most N requests in S seconds (60/60), or 0 for no limit."
+        )
+    return int(match[1]), int(match[2])
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     raw = os.environ.get(name)
     if raw is None:
@@ -92,7 +111,7 @@ def env_cache(name: str, default: str) -> dict:
     redis://host:port/n  Django's RedisCache (also rediss:// for TLS)
     locmem://            one process's memory: only for a single-process development server
 
-    There is deliberately no dummy cache: login throttling counts failures in this cache.
+    There is deliberately no dummy cache: login protection and the rate limits count in it.
     """
     raw = os.environ.get(name) or default
     scheme, _, rest = raw.partition("://")

@@ -14,6 +14,7 @@ from config.env import (
     env_int,
     env_int_at_least,
     env_list,
+    env_rate,
     env_str,
 )
 from operations.database import connection_options
@@ -61,6 +62,10 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "operations.middleware.RequestSizeLimitMiddleware",
+    # 429 for a client past its search, export or API limit, before the session is read;
+    # 429 for a login refused by login protection (operations/throttle.py).
+    "operations.ratelimit.RateLimitMiddleware",
+    "operations.throttle.LoginThrottleMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -187,14 +192,32 @@ SECURE_CSP = {
     "frame-ancestors": [CSP.NONE],
 }
 
-# Login throttling (operations/throttle.py): after LOGIN_FAILURE_LIMIT failed logins
-# for one username from one address within LOGIN_FAILURE_WINDOW seconds, every login
-# for them is refused, the right password included, until the window has passed.
+# Login protection (operations/throttle.py), every rule answered 429 with Retry-After:
+# A. LOGIN_FAILURE_LIMIT failures for one username from one address within
+#    LOGIN_FAILURE_WINDOW seconds lock that username from that address (sliding window);
+# B. LOGIN_ADDRESS_FAILURE_LIMIT failures from one address, any usernames, in a window of
+#    LOGIN_FAILURE_WINDOW seconds lock that address until the window ends;
+# C. LOGIN_USERNAME_FAILURE_LIMIT failures for one username, any addresses, in such a
+#    window slow its logins to one every LOGIN_USERNAME_SLOWDOWN seconds, never a lock.
 AUTHENTICATION_BACKENDS = ["operations.throttle.ThrottledModelBackend"]
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 LOGIN_FAILURE_WINDOW = env_int("LOGIN_FAILURE_WINDOW", 15 * 60)
 if LOGIN_FAILURE_LIMIT < 1 or LOGIN_FAILURE_WINDOW < 1:
     raise ImproperlyConfigured("LOGIN_FAILURE_LIMIT and LOGIN_FAILURE_WINDOW must be 1 or more.")
+LOGIN_ADDRESS_FAILURE_LIMIT = env_int_at_least("LOGIN_ADDRESS_FAILURE_LIMIT", 20, 1)
+LOGIN_USERNAME_FAILURE_LIMIT = env_int_at_least("LOGIN_USERNAME_FAILURE_LIMIT", 100, 1)
+LOGIN_USERNAME_SLOWDOWN = env_int_at_least("LOGIN_USERNAME_SLOWDOWN", 5, 1)
+
+# Request rate limits per client address (operations/ratelimit.py): at most N requests
+# in S seconds (N/S; 0 for no limit) for search (/search/, a claims list filtered by q=),
+# the exports (sources.*, data.*, cite.*, figures.csv) and the API; 429 with Retry-After
+# beyond. RATE_LIMITS=0 turns all three off (the test suite and the benchmark do).
+# Counted in the default cache: Redis in production (`check --deploy` says so).
+RATE_LIMITS = env_bool("RATE_LIMITS", True)
+RATE_LIMIT_SEARCH = env_rate("RATE_LIMIT_SEARCH", "60/60")
+RATE_LIMIT_EXPORTS = env_rate("RATE_LIMIT_EXPORTS", "30/60")
+RATE_LIMIT_API = env_rate("RATE_LIMIT_API", "120/60")
+
 # The client's address is REMOTE_ADDR unless a proxy you control sets this header
 # (X-Real-IP) and clients cannot reach the application past it.
 CLIENT_IP_HEADER = env_header("CLIENT_IP_HEADER")

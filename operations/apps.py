@@ -9,7 +9,7 @@ class OperationsConfig(AppConfig):
     def ready(self):
         from django.db.backends.signals import connection_created
 
-        from operations import database, throttle
+        from operations import checks, database, throttle  # noqa: F401 (checks registers them)
 
         throttle.connect_signals()
         connection_created.connect(database.log_server_notices, dispatch_uid="operations.log_server_notices")
@@ -18,7 +18,8 @@ class OperationsConfig(AppConfig):
 
 def create_cache_table(sender, using="default", verbosity=1, **kwargs):
     """`migrate` also creates the database cache's table (CACHE_URL=db://...), so a
-    deployment cannot forget it: login throttling counts failures in that cache."""
+    deployment cannot forget it: login protection and the rate limits count there (in development;
+    production uses Redis, see operations/checks.py)."""
     from django.core.management import call_command
 
     call_command("createcachetable", database=using, verbosity=max(0, verbosity - 1))

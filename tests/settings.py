@@ -8,6 +8,9 @@ os.environ.setdefault("ALLOWED_HOSTS", "localhost,127.0.0.1")
 # The suite runs production settings (DEBUG off) over the test client's plain http:
 # no redirect to https. tests/test_security.py checks the production values themselves.
 os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
+# Request rate limits off: the test client makes every request from 127.0.0.1, and the
+# fuzz tests and schemathesis make hundreds. tests/test_rate_limits.py turns them on.
+os.environ.setdefault("RATE_LIMITS", "0")
 
 from config.settings import *  # noqa: E402, F403
 

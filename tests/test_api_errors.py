@@ -8,6 +8,7 @@ from unittest import mock
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.test import override_settings
 from openapi_schema_validator import OAS30Validator
 from rest_framework.throttling import BaseThrottle
 
@@ -24,9 +25,9 @@ BAD_SLUG_MARKERS = ["%00", "a%00b", "a%20b", "%C3%A9", "a.b"]
 BAD_SLUGS = ["a%00b", "%00", "a%20b", "%C3%A9t%C3%A9", "%FF"]
 
 
-def get_error(client, url, status):
+def get_error(client, url, status, **extra):
     client.raise_request_exception = False
-    response = client.get(url)
+    response = client.get(url, **extra)
     assert response.status_code == status, (url, response.status_code, response.content[:300])
     assert response["Content-Type"] == "application/json", (url, response["Content-Type"])
     return json.loads(response.content)
@@ -197,11 +198,15 @@ def test_every_operation_documents_its_400_and_404_and_the_errors_match(client, 
         "400": get_error(client, "/api/topics/?page_size=0", 400),
         "404": get_error(client, "/api/nope/", 404),
     }
+    with override_settings(RATE_LIMITS=True, RATE_LIMIT_API=(1, 3600)):
+        client.get("/api/topics/", REMOTE_ADDR="10.42.0.1")
+        samples["429"] = get_error(client, "/api/topics/", 429, REMOTE_ADDR="10.42.0.1")
     operations = [(path, op) for path, item in schema["paths"].items() for op in item.values()]
 
     assert len(operations) == 2 * len(ENDPOINTS)
     for path, operation in operations:
-        for status in ["400", "404"]:
+        assert operation["responses"]["429"]["headers"]["Retry-After"]["schema"]["type"] == "integer"
+        for status in ["400", "404", "429"]:
             body = operation["responses"][status]["content"]["application/json"]["schema"]
             validator = OAS30Validator({"components": schema["components"], **body})
             validator.validate(samples[status])

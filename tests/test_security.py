@@ -60,6 +60,13 @@ SETTINGS_VARIABLES = (
     "CLIENT_IP_HEADER",
     "LOGIN_FAILURE_LIMIT",
     "LOGIN_FAILURE_WINDOW",
+    "LOGIN_ADDRESS_FAILURE_LIMIT",
+    "LOGIN_USERNAME_FAILURE_LIMIT",
+    "LOGIN_USERNAME_SLOWDOWN",
+    "RATE_LIMITS",
+    "RATE_LIMIT_SEARCH",
+    "RATE_LIMIT_EXPORTS",
+    "RATE_LIMIT_API",
     "REQUEST_MAX_BYTES",
 )
 PRODUCTION = {
@@ -67,6 +74,8 @@ PRODUCTION = {
     "SECRET_KEY": secrets.token_urlsafe(64),
     "ALLOWED_HOSTS": "claims.example.org",
     "DATABASE_URL": "sqlite:////tmp/never-opened.sqlite3",
+    # The rate limits and login protection count atomically on Redis only (operations.W001).
+    "CACHE_URL": "redis://127.0.0.1:6379/0",
 }
 
 
@@ -183,7 +192,12 @@ def test_deployment_behind_a_tls_proxy_is_configured_from_the_environment():
         "'HTTP_X_REAL_IP'",
         "['security.W008']",  # the operator said the proxy redirects: that check is answered
     ]
-    proxied = {**PRODUCTION, "SECURE_PROXY_SSL_HEADER": "X-Forwarded-Proto", "SECURE_SSL_REDIRECT": "0"}
+    proxied = {
+        **PRODUCTION,
+        "SECURE_PROXY_SSL_HEADER": "X-Forwarded-Proto",
+        "SECURE_SSL_REDIRECT": "0",
+        "CLIENT_IP_HEADER": "X-Real-IP",
+    }
     assert check_deploy(**proxied).returncode == 0
 
 
@@ -195,6 +209,10 @@ def test_deployment_behind_a_tls_proxy_is_configured_from_the_environment():
         ("SECURE_PROXY_SSL_HEADER", "X-Forwarded-Proto: https", "not an HTTP header name"),
         ("SECURE_HSTS_SECONDS", "-1", "must be 0"),
         ("LOGIN_FAILURE_LIMIT", "0", "must be 1 or more"),
+        ("LOGIN_ADDRESS_FAILURE_LIMIT", "0", "must be 1 or more"),
+        ("LOGIN_USERNAME_FAILURE_LIMIT", "a hundred", "is not an integer"),
+        ("LOGIN_USERNAME_SLOWDOWN", "0", "must be 1 or more"),
+        ("RATE_LIMITS", "maybe", "is not a boolean"),
         ("REQUEST_MAX_BYTES", "ten megabytes", "is not an integer"),
     ],
 )
@@ -208,8 +226,8 @@ def test_malformed_security_variable_stops_start_up_naming_it(variable, value, e
 
 def test_cache_url_selects_redis_or_the_database_table():
     default, redis = (
-        read_settings("CACHES", **PRODUCTION),
-        read_settings("CACHES", **PRODUCTION, CACHE_URL="redis://127.0.0.1:6379/3"),
+        read_settings("CACHES", **{**PRODUCTION, "CACHE_URL": ""}),
+        read_settings("CACHES", **{**PRODUCTION, "CACHE_URL": "redis://127.0.0.1:6379/3"}),
     )
     assert "django.core.cache.backends.db.DatabaseCache" in default[0]
     assert "'LOCATION': 'django_cache'" in default[0]
@@ -377,7 +395,8 @@ def test_after_five_failed_logins_even_the_right_password_is_refused(client, sta
 
     response = admin_login(client, "right-password")
 
-    assert response.status_code == 200
+    assert response.status_code == 429
+    assert 890 <= int(response["Retry-After"]) <= 900
     assert not logged_in(client)
     [error] = login_errors(response)
     assert error.startswith("Too many failed logins for this account from your address. Try again in 15 minute(s)")
@@ -410,7 +429,7 @@ def test_the_lock_ends_when_the_window_has_passed(client, staff):
     with override_settings(LOGIN_FAILURE_WINDOW=2):  # the database cache keeps whole seconds
         for _ in range(LIMIT):
             admin_login(client, "wrong")
-        assert admin_login(client, "right-password").status_code == 200
+        assert admin_login(client, "right-password").status_code == 429
         time.sleep(2.2)
 
         response = admin_login(client, "right-password")
@@ -442,7 +461,7 @@ def test_a_successful_login_clears_only_its_own_username_and_address(client, sta
 
     response = admin_login(client, "right-password")
 
-    assert response.status_code == 200
+    assert response.status_code == 429
     assert not logged_in(client)
 
 
@@ -451,7 +470,7 @@ def test_username_case_does_not_reset_the_count(client, staff):
     for name in ["analyst", "Analyst", "ANALYST", "aNaLyst", "analysT"]:
         admin_login(client, "wrong", username=name)
 
-    assert admin_login(client, "right-password").status_code == 200
+    assert admin_login(client, "right-password").status_code == 429
     assert not logged_in(client)
 
 
@@ -462,7 +481,7 @@ def test_client_address_comes_from_the_proxy_header_only_when_configured(client,
         client.post(
             "/admin/login/", {"username": "analyst", "password": "wrong"}, headers={"X-Real-IP": f"192.0.2.{n}"}
         )
-    assert admin_login(client, "right-password", address="127.0.0.1").status_code == 200
+    assert admin_login(client, "right-password", address="127.0.0.1").status_code == 429
 
     with override_settings(CLIENT_IP_HEADER="HTTP_X_REAL_IP"):
         request = RequestFactory().get("/", REMOTE_ADDR="10.9.9.9", headers={"X-Real-IP": "192.0.2.7"})
@@ -504,7 +523,7 @@ def test_throttling_works_with_a_redis_cache(client, staff, redis_cache):
     for _ in range(LIMIT):
         admin_login(client, "wrong")
 
-    assert admin_login(client, "right-password").status_code == 200
+    assert admin_login(client, "right-password").status_code == 429
     assert len(redis_cache.get_many(throttle._slot_keys("analyst", "10.0.0.1"))) == LIMIT
 
 

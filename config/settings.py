@@ -10,6 +10,7 @@ from config.env import (
     env_cache,
     env_choice,
     env_database,
+    env_database_list,
     env_header,
     env_int,
     env_int_at_least,
@@ -61,6 +62,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "operations.middleware.RequestSizeLimitMiddleware",
+    # Where this request reads: a replica, or the primary (README, "Several app servers").
+    "operations.replicas.ReadReplicaMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -96,12 +99,22 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 DATABASE_CONNECT_TIMEOUT = env_int_at_least("DATABASE_CONNECT_TIMEOUT", 5, 1)
 DATABASE_STATEMENT_TIMEOUT = env_int_at_least("DATABASE_STATEMENT_TIMEOUT", 30_000, 0, " (no limit)")
 WEB_PROCESS = env_bool("CLAIMS_WEB_PROCESS", False)
-DATABASES["default"]["OPTIONS"] = connection_options(
-    DATABASES["default"]["ENGINE"],
-    connect_timeout=DATABASE_CONNECT_TIMEOUT,
-    statement_timeout_ms=DATABASE_STATEMENT_TIMEOUT if WEB_PROCESS else 0,
-    existing=DATABASES["default"].get("OPTIONS", {}),
-)
+# Read replicas of "default" (operations/replicas.py): public GETs read from one of
+# them; the admin, every write, and a client's reads for READ_PRIMARY_SECONDS after it
+# wrote go to the primary, as does everything outside a web request.
+DATABASE_REPLICAS = []
+for number, replica in enumerate(env_database_list("DATABASE_REPLICA_URLS"), start=1):
+    DATABASES[f"replica{number}"] = replica
+    DATABASE_REPLICAS.append(f"replica{number}")
+READ_PRIMARY_SECONDS = env_int_at_least("READ_PRIMARY_SECONDS", 10, 1)
+DATABASE_ROUTERS = ["operations.replicas.ReplicaRouter"]
+for database in DATABASES.values():  # every replica has the primary's time limits
+    database["OPTIONS"] = connection_options(
+        database["ENGINE"],
+        connect_timeout=DATABASE_CONNECT_TIMEOUT,
+        statement_timeout_ms=DATABASE_STATEMENT_TIMEOUT if WEB_PROCESS else 0,
+        existing=database.get("OPTIONS", {}),
+    )
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -62,8 +62,11 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "operations.middleware.RequestSizeLimitMiddleware",
-    # Where this request reads: a replica, or the primary (README, "Several app servers").
+    # Where this request reads (a replica, or the primary), then the public answers'
+    # validator, 304s and page cache, which read the change counter there (README,
+    # "Several app servers" and "HTTP caching").
     "operations.replicas.ReadReplicaMiddleware",
+    "operations.http_cache.PublicCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -215,6 +218,18 @@ CLIENT_IP_HEADER = env_header("CLIENT_IP_HEADER")
 # The failure counts must be shared by every application process: the default cache
 # is a database table (created by `migrate`); CACHE_URL=redis://127.0.0.1:6379/0 uses Redis.
 CACHES = {"default": env_cache("CACHE_URL", "db://django_cache")}
+
+# HTTP caching of the public site (operations/http_cache.py, README "HTTP caching"):
+# how long browsers and proxies may reuse an answer without asking again (a conditional
+# GET after that costs one query), for pages and the API, and for exports, feeds and
+# sitemaps; with a Redis cache, how long whole answers are kept there (0: not kept).
+HTTP_CACHE_MAX_AGE = env_int_at_least("HTTP_CACHE_MAX_AGE", 60, 0)
+HTTP_CACHE_MAX_AGE_FILES = env_int_at_least("HTTP_CACHE_MAX_AGE_FILES", 300, 0)
+PAGE_CACHE_SECONDS = env_int_at_least("PAGE_CACHE_SECONDS", 600, 0, " (no page cache)")
+# The views whose answers are public and the same for every reader (URL names with
+# their namespaces, shell patterns): the pages, exports, feeds, API and sitemaps. Not
+# the admin, nor the probes.
+HTTP_CACHE_VIEWS = ["web:*", "export:*", "api:*", "sitemap", "sitemap_section"]
 
 # Request sizes. A source's full text is pasted into the admin, so form data may be up
 # to 5 MiB (Django's default 2.5 MiB); the site takes no file uploads, and any request

@@ -18,27 +18,30 @@ Weak tags: an answer is the same *data* for one version, not always the same byt
 home page's counts are estimates on PostgreSQL). No Last-Modified: it has one-second
 resolution, and a change in the same second as a fetch would be answered 304.
 
-Never cached: the admin, the probes, static files (WhiteNoise's own headers), methods
-other than GET and HEAD, answers other than 200, and any answer that sets a cookie,
-varies on Cookie, or already says how it may be cached (Cache-Control set by the view).
+Only the views settings.HTTP_CACHE_VIEWS names (URL names, with namespaces, matched as
+shell patterns: "web:*") are cached: never the admin or the probes; static files have
+WhiteNoise's own headers. Never cached either: methods other than GET and HEAD, answers
+other than 200, and any answer that sets a cookie, varies on Cookie, or already says
+how it may be cached (Cache-Control set by the view).
 Streamed answers (the data exports) get the validator and 304s but are not kept whole.
 """
 
 import datetime as dt
 import hashlib
 import re
+from fnmatch import fnmatchcase
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, transaction
 from django.db.models import F
 from django.db.models.functions import Now
+from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
 
 from operations.models import SiteVersion
 
-NOT_CACHED_PATHS = re.compile(r"^/(?:admin/|healthz$|readyz$|static/)")
 # Files made for other programs: exports, feeds, figure tables, sitemaps.
 FILE_PATHS = re.compile(r"/(?:sources|cite)\.[a-z.]+$|/data\.[a-z]+$|/figures\.csv$|/feed\.atom$|^/sitemap[^/]*\.xml$")
 # Request headers an answer may vary on and still be kept whole (they are in the key).
@@ -131,6 +134,15 @@ def _keepable(response) -> bool:
     return not response.streaming and vary <= {h.lower() for h in KEYED_HEADERS}
 
 
+def is_public_view(request) -> bool:
+    """Whether the request's URL leads to one of settings.HTTP_CACHE_VIEWS."""
+    try:
+        match = resolve(request.path_info, getattr(request, "urlconf", None))
+    except Resolver404:
+        return False
+    return any(fnmatchcase(match.view_name, pattern) for pattern in settings.HTTP_CACHE_VIEWS)
+
+
 class PublicCacheMiddleware:
     """Validator, 304s, Cache-Control and the page cache (the module's docstring). After
     ReadReplicaMiddleware, so the counter is read where the page will be read."""
@@ -139,7 +151,7 @@ class PublicCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.method not in SAFE_METHODS or NOT_CACHED_PATHS.match(request.path_info):
+        if request.method not in SAFE_METHODS or not is_public_view(request):
             return self.get_response(request)
         try:
             tag = current_tag()

@@ -50,6 +50,7 @@ def test_a_public_get_reads_from_the_replica_only(client, claim):
     assert page.status_code == listing.status_code == 200
     assert "Shells went north by rail." in page.content.decode()
     assert ran["replica"], "the replica read nothing"
+    assert any("operations_siteversion" in sql for sql in ran["replica"])  # the validator too
     assert ran["default"] == []
     assert "read_primary" not in page.cookies
 
@@ -173,10 +174,12 @@ def test_no_replica_urls_means_no_replicas(monkeypatch):
         ({"DATABASE_REPLICA_URLS": "postgres://ok@r1/claims,mysql://r2/claims"}, "DATABASE_REPLICA_URLS, URL 2"),
         ({"DATABASE_REPLICA_URLS": "postgres://"}, "DATABASE_REPLICA_URLS, URL 1"),
         ({"READ_PRIMARY_SECONDS": "0"}, "READ_PRIMARY_SECONDS=0"),
+        ({"HTTP_CACHE_MAX_AGE": "soon"}, "HTTP_CACHE_MAX_AGE='soon'"),
+        ({"PAGE_CACHE_SECONDS": "-1"}, "PAGE_CACHE_SECONDS=-1"),
     ],
-    ids=["bad-second-url", "url-without-name", "no-window"],
+    ids=["bad-second-url", "url-without-name", "no-window", "max-age-not-a-number", "negative-page-cache"],
 )
-def test_malformed_replica_settings_stop_start_up_naming_the_variable(monkeypatch, variables, named):
+def test_malformed_replica_and_cache_settings_stop_start_up_naming_the_variable(monkeypatch, variables, named):
     with pytest.raises(ImproperlyConfigured) as excinfo:
         evaluate_settings(monkeypatch, **GOOD, **variables)
     assert named in str(excinfo.value)

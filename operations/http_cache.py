@@ -116,7 +116,7 @@ def max_age(path: str) -> int:
 def page_key(request, tag: str) -> str:
     parts = [request.method, request.build_absolute_uri(), *(request.headers.get(h, "") for h in KEYED_HEADERS)]
     digest = hashlib.sha256("\n".join(parts).encode()).hexdigest()
-    return f"page:{tag}:{digest}"
+    return f"page:{tag.removeprefix('W/').strip('"')}:{digest}"  # page:<version>-<stamp>-<day>:<digest>
 
 
 def _shareable(response) -> bool:

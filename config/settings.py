@@ -227,9 +227,10 @@ HTTP_CACHE_MAX_AGE = env_int_at_least("HTTP_CACHE_MAX_AGE", 60, 0)
 HTTP_CACHE_MAX_AGE_FILES = env_int_at_least("HTTP_CACHE_MAX_AGE_FILES", 300, 0)
 PAGE_CACHE_SECONDS = env_int_at_least("PAGE_CACHE_SECONDS", 600, 0, " (no page cache)")
 # The views whose answers are public and the same for every reader (URL names with
-# their namespaces, shell patterns): the pages, exports, feeds, API and sitemaps. Not
-# the admin, nor the probes.
-HTTP_CACHE_VIEWS = ["web:*", "export:*", "api:*", "sitemap", "sitemap_section"]
+# their namespaces, shell patterns): the pages, exports, feeds, the API's records and
+# the sitemaps. Not the admin, nor the probes, nor the API's schema (made from the code,
+# not the data: it needs no database).
+HTTP_CACHE_VIEWS = ["web:*", "export:*", "api:api-root", "api:*-list", "api:*-detail", "sitemap", "sitemap_section"]
 
 # Request sizes. A source's full text is pasted into the admin, so form data may be up
 # to 5 MiB (Django's default 2.5 MiB); the site takes no file uploads, and any request

@@ -28,6 +28,7 @@ Streamed answers (the data exports) get the validator and 304s but are not kept 
 
 import datetime as dt
 import hashlib
+import logging
 import re
 from fnmatch import fnmatchcase
 
@@ -41,6 +42,8 @@ from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
 
 from operations.models import SiteVersion
+
+logger = logging.getLogger("operations.http_cache")
 
 # Files made for other programs: exports, feeds, figure tables, sitemaps.
 FILE_PATHS = re.compile(r"/(?:sources|cite)\.[a-z.]+$|/data\.[a-z]+$|/figures\.csv$|/feed\.atom$|^/sitemap[^/]*\.xml$")
@@ -163,16 +166,24 @@ class PublicCacheMiddleware:
             not_modified["ETag"] = tag
             patch_cache_control(not_modified, public=True, max_age=seconds)
             return not_modified
-        keep = page_cache_enabled()
-        if keep:
-            key = page_key(request, tag)
-            if (kept := cache.get(key)) is not None:
-                return kept
+        key = page_key(request, tag) if page_cache_enabled() else None
+        if key and (kept := _cache_call(cache.get, key)) is not None:
+            return kept
         response = self.get_response(request)
         if not _shareable(response):
             return response
         response.headers.setdefault("ETag", tag)
         patch_cache_control(response, public=True, max_age=seconds)
-        if keep and _keepable(response):
-            cache.set(key, response, settings.PAGE_CACHE_SECONDS)
+        if key and _keepable(response):
+            _cache_call(cache.set, key, response, settings.PAGE_CACHE_SECONDS)
         return response
+
+
+def _cache_call(method, *args):
+    """A page cache that cannot answer (Redis down) costs the page its shortcut, not the
+    reader their page: logged, and the view runs."""
+    try:
+        return method(*args)
+    except Exception as exc:  # the Redis client's errors, whichever they are
+        logger.warning("Page cache unavailable: %s: %s", type(exc).__name__, exc)
+        return None

@@ -299,6 +299,15 @@ def test_a_kept_page_is_served_whole_after_one_query_until_a_change(
     assert fresh["ETag"] != first["ETag"]
 
 
+def test_a_page_cache_that_cannot_answer_costs_only_the_shortcut(client, claim, caplog):
+    unreachable = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
+    with override_settings(CACHES={"default": unreachable}, PAGE_CACHE_SECONDS=60):
+        response = client.get(f"/claims/{claim.slug}/")
+    assert response.status_code == 200
+    assert response["ETag"]
+    assert "Page cache unavailable" in caplog.text
+
+
 def test_the_page_cache_keys_on_the_address_and_the_accept_header(client, claim, redis_cache):
     client.get("/claims/")
     with CaptureQueriesContext(connection) as queries:

@@ -69,6 +69,7 @@ SLUG_PREFIX = "corpus-"
 REFRESH_STEPS: list[str] = [
     "claims.search_documents.rebuild_all_search_documents",
     "claims.models.refresh_all_quotes_found",
+    "operations.http_cache.bump_site_version",  # public answers' validator (README, "HTTP caching")
 ]
 
 # The records whose slugs say who made them: any other slug is someone else's data.

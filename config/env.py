@@ -88,19 +88,37 @@ def env_list(name: str, default: list[str]) -> list[str]:
 def env_database(name: str, default: str) -> dict:
     """Parse a database URL: sqlite:///path or postgres://user:pass@host:port/db."""
     raw = os.environ.get(name) or default
+    try:
+        return _parse_database(raw)
+    except ImproperlyConfigured as exc:
+        raise ImproperlyConfigured(f"{name}={exc}") from None
+
+
+def _parse_database(raw: str) -> dict:
     scheme = raw.split("://", 1)[0] if "://" in raw else ""
     if scheme not in {"sqlite", "postgres", "postgresql", "pgsql"}:
         raise ImproperlyConfigured(
-            f"{name}={raw!r} is not a supported database URL: "
+            f"{raw!r} is not a supported database URL: "
             "use sqlite:///path/to/file.sqlite3 or postgres://user:password@host:port/name."
         )
     try:
         config = dj_database_url.parse(raw, conn_max_age=60, conn_health_checks=True)
     except Exception as exc:  # the library raises several types for bad URLs
-        raise ImproperlyConfigured(f"{name}={raw!r} could not be parsed: {exc}") from None
+        raise ImproperlyConfigured(f"{raw!r} could not be parsed: {exc}") from None
     if not config.get("NAME"):
-        raise ImproperlyConfigured(f"{name}={raw!r} names no database.")
+        raise ImproperlyConfigured(f"{raw!r} names no database.")
     return config
+
+
+def env_database_list(name: str) -> list[dict]:
+    """Comma-separated database URLs (each as env_database reads one); none when unset."""
+    configs = []
+    for position, url in enumerate(env_list(name, []), start=1):
+        try:
+            configs.append(_parse_database(url))
+        except ImproperlyConfigured as exc:
+            raise ImproperlyConfigured(f"{name}, URL {position}: {exc}") from None
+    return configs
 
 
 def env_cache(name: str, default: str) -> dict:

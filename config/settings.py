@@ -10,6 +10,7 @@ from config.env import (
     env_cache,
     env_choice,
     env_database,
+    env_database_list,
     env_header,
     env_int,
     env_int_at_least,
@@ -66,6 +67,11 @@ MIDDLEWARE = [
     # 429 for a login refused by login protection (operations/throttle.py).
     "operations.ratelimit.RateLimitMiddleware",
     "operations.throttle.LoginThrottleMiddleware",
+    # Where this request reads (a replica, or the primary), then the public answers'
+    # validator, 304s and page cache, which read the change counter there (README,
+    # "Several app servers" and "HTTP caching").
+    "operations.replicas.ReadReplicaMiddleware",
+    "operations.http_cache.PublicCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -101,12 +107,22 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 DATABASE_CONNECT_TIMEOUT = env_int_at_least("DATABASE_CONNECT_TIMEOUT", 5, 1)
 DATABASE_STATEMENT_TIMEOUT = env_int_at_least("DATABASE_STATEMENT_TIMEOUT", 30_000, 0, " (no limit)")
 WEB_PROCESS = env_bool("CLAIMS_WEB_PROCESS", False)
-DATABASES["default"]["OPTIONS"] = connection_options(
-    DATABASES["default"]["ENGINE"],
-    connect_timeout=DATABASE_CONNECT_TIMEOUT,
-    statement_timeout_ms=DATABASE_STATEMENT_TIMEOUT if WEB_PROCESS else 0,
-    existing=DATABASES["default"].get("OPTIONS", {}),
-)
+# Read replicas of "default" (operations/replicas.py): public GETs read from one of
+# them; the admin, every write, and a client's reads for READ_PRIMARY_SECONDS after it
+# wrote go to the primary, as does everything outside a web request.
+DATABASE_REPLICAS = []
+for number, replica in enumerate(env_database_list("DATABASE_REPLICA_URLS"), start=1):
+    DATABASES[f"replica{number}"] = replica
+    DATABASE_REPLICAS.append(f"replica{number}")
+READ_PRIMARY_SECONDS = env_int_at_least("READ_PRIMARY_SECONDS", 10, 1)
+DATABASE_ROUTERS = ["operations.replicas.ReplicaRouter"]
+for database in DATABASES.values():  # every replica has the primary's time limits
+    database["OPTIONS"] = connection_options(
+        database["ENGINE"],
+        connect_timeout=DATABASE_CONNECT_TIMEOUT,
+        statement_timeout_ms=DATABASE_STATEMENT_TIMEOUT if WEB_PROCESS else 0,
+        existing=database.get("OPTIONS", {}),
+    )
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -225,6 +241,19 @@ CLIENT_IP_HEADER = env_header("CLIENT_IP_HEADER")
 # The failure counts must be shared by every application process: the default cache
 # is a database table (created by `migrate`); CACHE_URL=redis://127.0.0.1:6379/0 uses Redis.
 CACHES = {"default": env_cache("CACHE_URL", "db://django_cache")}
+
+# HTTP caching of the public site (operations/http_cache.py, README "HTTP caching"):
+# how long browsers and proxies may reuse an answer without asking again (a conditional
+# GET after that costs one query), for pages and the API, and for exports, feeds and
+# sitemaps; with a Redis cache, how long whole answers are kept there (0: not kept).
+HTTP_CACHE_MAX_AGE = env_int_at_least("HTTP_CACHE_MAX_AGE", 60, 0)
+HTTP_CACHE_MAX_AGE_FILES = env_int_at_least("HTTP_CACHE_MAX_AGE_FILES", 300, 0)
+PAGE_CACHE_SECONDS = env_int_at_least("PAGE_CACHE_SECONDS", 600, 0, " (no page cache)")
+# The views whose answers are public and the same for every reader (URL names with
+# their namespaces, shell patterns): the pages, exports, feeds, the API's records and
+# the sitemaps. Not the admin, nor the probes, nor the API's schema (made from the code,
+# not the data: it needs no database).
+HTTP_CACHE_VIEWS = ["web:*", "export:*", "api:api-root", "api:*-list", "api:*-detail", "sitemap", "sitemap_section"]
 
 # Request sizes. A source's full text is pasted into the admin, so form data may be up
 # to 5 MiB (Django's default 2.5 MiB); the site takes no file uploads, and any request

@@ -46,11 +46,13 @@ from django.db.migrations.recorder import MigrationRecorder
 from django.utils.module_loading import import_string
 
 from history.tracking import history_paused
+from operations.http_cache import bump_site_version
 
 FORMAT = "claims-kb-backup"
 VERSION = 1
-# Rebuilt by `migrate` (content types, permissions) or not worth keeping (sessions).
-EXCLUDED = ["contenttypes", "auth.permission", "sessions"]
+# Rebuilt by `migrate` (content types, permissions, the site's change counter) or not
+# worth keeping (sessions). A restore raises the counter: every public page may change.
+EXCLUDED = ["contenttypes", "auth.permission", "sessions", "operations.siteversion"]
 # Rows that `migrate` itself creates (the analyst and editor groups, claims/migrations/
 # 0002_groups.py): a freshly migrated database holding only these counts as empty.
 CREATED_BY_MIGRATE = {"auth.group"}
@@ -264,6 +266,7 @@ def restore_backup(path: str | Path, *, replace: bool = False, using: str = DEFA
         finally:
             Path(fixture).unlink(missing_ok=True)
         _rebuild_derived(using)
+        bump_site_version(using)
         found = database_counts(using)
         if found != expected:
             differences = sorted(

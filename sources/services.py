@@ -2,7 +2,7 @@
 
 from collections import defaultdict
 
-from django.db import connection
+from django.db import connections, router
 
 from sources.models import Derivation
 
@@ -25,7 +25,8 @@ def ancestry_edges(source_ids) -> list[tuple[int, int]]:
     if not ids:
         return []
     sql = _ANCESTRY_SQL.format(table=Derivation._meta.db_table, placeholders=", ".join(["%s"] * len(ids)))
-    with connection.cursor() as cursor:
+    # On the database this request reads from (a replica for a public page: operations/replicas.py).
+    with connections[router.db_for_read(Derivation)].cursor() as cursor:
         cursor.execute(sql, ids)
         return cursor.fetchall()
 

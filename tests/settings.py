@@ -25,3 +25,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast log
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# A second alias standing in for a read replica, for tests/test_replicas.py: a test
+# mirror of "default" (the same test database). Nothing reads from it unless a test
+# names it in DATABASE_REPLICAS (override_settings); DATABASE_REPLICA_URLS stays unset.
+DATABASES = {**DATABASES, "replica": {**DATABASES["default"], "TEST": {"MIRROR": "default"}}}  # noqa: F405

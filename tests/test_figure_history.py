@@ -208,11 +208,14 @@ def test_a_page_reads_the_latest_figures_up_to_its_limit_and_the_csv_every_one(c
 
 
 @pytest.mark.parametrize("size", [3, 30])
-def test_the_csv_takes_three_queries_whatever_the_number_of_claims(client, django_assert_num_queries, size):
+def test_the_csv_takes_three_queries_and_its_validator_whatever_the_number_of_claims(
+    client, django_assert_num_queries, size
+):
     topic = make_topic()
     revised_story(topic, size)
 
-    with django_assert_num_queries(3):  # the topic, the figures, the links
+    # The topic, the figures, the links; and the site's change counter, the answer's validator.
+    with django_assert_num_queries(4):
         response = client.get(f"/topics/{topic.slug}/figures.csv")
     assert response.status_code == 200
     assert len(response.content.decode("utf-8-sig").splitlines()) == 1 + 2 * size + (size + 2) // 3

@@ -91,9 +91,10 @@ TEXT_FIELD = {
     DenialCitation: "note",
     ClaimLink: "note",
 }
-# Queries the public changelog and a revision page may issue, whatever the history.
-CHANGELOG_MAX_QUERIES = 5
-REVISION_MAX_QUERIES = 11
+# Queries the public changelog and a revision page may issue, whatever the history
+# (each with one for the site's change counter, their ETag: operations/http_cache.py).
+CHANGELOG_MAX_QUERIES = 6
+REVISION_MAX_QUERIES = 12
 ADMIN_HISTORY_MAX_QUERIES = 21  # one per kind of record a change can name (a chain step names its document)
 DELETED_LIST_MAX_QUERIES = 6
 

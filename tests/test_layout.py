@@ -65,6 +65,8 @@ ALLOWED_BULK_WRITES = {
     ("claims/models.py", "model.objects.using(using).filter(pk__in=pks).update(quote_found=value)"),
     # the synthetic corpus for scale work (SQLite path), which by design has no history
     ("claims/corpus.py", "model.objects.using(self.using).bulk_create(self.pending.pop(model, []))"),
+    # The site's change counter: one row, not a record with history (operations/http_cache.py).
+    ("operations/http_cache.py", "SiteVersion.objects.using(using).filter(pk=COUNTER_PK).update(version="),
 }
 APP_DIRS = ("claims", "sources", "web", "history", "operations", "config")
 

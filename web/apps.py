@@ -10,6 +10,8 @@ class WebConfig(AppConfig):
     verbose_name = "Public site"
 
     def ready(self):
+        from web import site_changes
         from web.export import csl_compat
 
+        site_changes.connect()
         checks.register(csl_compat.check_citeproc_version, checks.Tags.compatibility)

@@ -4,7 +4,7 @@ every match; the home page's totals are the planner's estimate above a threshold
 import json
 from dataclasses import dataclass
 
-from django.db import connection
+from django.db import connections
 from django.db.models import IntegerField, OuterRef, Subquery
 
 from claims.models import Claim, PublicationState
@@ -62,6 +62,7 @@ def cheap_counts(querysets: dict) -> dict[str, Shown]:
     planner's estimate for the queryset in round figures ("about 1,200,000"): an
     EXPLAIN scans nothing. One query for the table sizes, then one a queryset."""
     sizes = {}
+    connection = connections[next(iter(querysets.values())).db]  # where they are read (a replica, maybe)
     if connection.vendor == "postgresql":
         tables = [queryset.model._meta.db_table for queryset in querysets.values()]
         with connection.cursor() as cursor:

@@ -242,3 +242,18 @@ SPECTACULAR_SETTINGS = {
         "ClaimLinkKindEnum": "claims.models.ClaimLinkKind",
     },
 }
+
+# --- Intake: copy detection (sources/intake/, README "Intake") ----------------------------
+# A shared passage is a run of at least this many words in both texts; shorter runs are
+# common phrases ("the United States and South Korea"), not copying.
+INTAKE_PASSAGE_MIN_WORDS = 8
+# republishes: the new main text and the stored one each lie at least this share in
+# passages of the other (a verbatim copy, whatever boilerplate extraction left behind).
+INTAKE_REPUBLISHES_MIN_CONTAINMENT = 0.9
+# summarises: at least this share of the new text is passages of the stored one, and the
+# new text is at most INTAKE_SUMMARY_MAX_LENGTH_RATIO times as long; any lesser overlap
+# is proposed as quotes.
+INTAKE_SUMMARISES_MIN_CONTAINMENT = 0.2
+INTAKE_SUMMARY_MAX_LENGTH_RATIO = 0.8
+# How many candidates (stored sources sharing the most signature bands) are aligned.
+INTAKE_CANDIDATES = 5

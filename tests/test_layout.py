@@ -63,6 +63,12 @@ ALLOWED_BULK_WRITES = {
     # the history (Citation.derived_fields)
     ("claims/models.py", "model.objects.filter(pk__in=pks).update(quote_found=value)"),
     ("claims/models.py", "model.objects.using(using).filter(pk__in=pks).update(quote_found=value)"),
+    # the signature bands of sources' texts (intake's copy index), derived data rewritten
+    # when a text changes or rebuilt all at once; not curated, no history
+    ("sources/intake/signatures.py", "stored.filter(source_id=source.pk).delete()"),
+    ("sources/intake/signatures.py", "stored.bulk_create(rows)"),
+    ("sources/intake/signatures.py", "stored.all().delete()"),
+    ("sources/intake/signatures.py", "stored.bulk_create(pending, batch_size=batch)"),
     # the synthetic corpus for scale work (SQLite path), which by design has no history
     ("claims/corpus.py", "model.objects.using(self.using).bulk_create(self.pending.pop(model, []))"),
 }

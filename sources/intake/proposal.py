@@ -116,8 +116,12 @@ def propose(raw: bytes, *, format: str, url: str = "", using: str = DEFAULT_DB_A
         "raw_sha256": found.raw_sha256,
     }
     proposal = Proposal(format=found.format, source=source, outlet=outlet, flags=flags)
-    proposal.flags += _already_stored(source, using)
-    _find_derivations(proposal, using)
+    stored = _already_stored(source, using)
+    proposal.flags += [
+        Flag(ALREADY_STORED, f"Already stored as {slug!r}: the same URL or file.", source_slug=slug)
+        for slug in stored.values()
+    ]
+    _find_derivations(proposal, using, exclude=stored)
     return proposal
 
 
@@ -153,23 +157,20 @@ def _free_slug(model, base: str, using: str) -> str:
     return slug
 
 
-def _already_stored(source: dict, using: str) -> list[Flag]:
-    """A stored source with the same address or the same file: this very document, most
-    likely (the same text alone is what a verbatim copy has: see the derivations)."""
+def _already_stored(source: dict, using: str) -> dict[int, str]:
+    """Stored sources with the same address or the same file (id -> slug): this very
+    document, which it does not derive from (the same text alone is what a verbatim copy
+    has: see the derivations)."""
     same = Q(raw_sha256=source["raw_sha256"])
     if source["url"]:
         same |= Q(url=source["url"])
-    return [
-        Flag(ALREADY_STORED, f"Already stored as {slug!r}: the same URL or file.", source_slug=slug)
-        for slug in Source.objects.using(using).filter(same).order_by("pk").values_list("slug", flat=True)[:5]
-    ]
+    return dict(Source.objects.using(using).filter(same).order_by("pk").values_list("pk", "slug")[:5])
 
 
-def _find_derivations(proposal: Proposal, using: str) -> None:
+def _find_derivations(proposal: Proposal, using: str, exclude=()) -> None:
     text = proposal.source["text"]
-    found = signatures.candidates(
-        signatures.bands(signatures.minhash(text)), limit=settings.INTAKE_CANDIDATES, using=using
-    )
+    probe = signatures.bands(signatures.minhash(text))
+    found = signatures.candidates(probe, limit=settings.INTAKE_CANDIDATES, exclude=exclude, using=using)
     if not found:
         return
     shared = dict(found)

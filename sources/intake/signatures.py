@@ -134,10 +134,10 @@ def rebuild_all_bands(using: str = DEFAULT_DB_ALIAS, batch: int = 1000, log=None
     return indexed
 
 
-def candidates(signature_bands, *, limit: int, exclude: int | None = None, using: str = DEFAULT_DB_ALIAS):
+def candidates(signature_bands, *, limit: int, exclude=(), using: str = DEFAULT_DB_ALIAS):
     """The stored sources sharing at least one band with `signature_bands`, as
-    (source id, shared bands), most shared first, at most `limit`: one query, on the
-    (band, hash) index, whatever the size of the table."""
+    (source id, shared bands), most shared first, at most `limit`, leaving out the ids in
+    `exclude`: one query, on the (band, hash) index, whatever the size of the table."""
     from sources.models import SourceSignatureBand
 
     if not signature_bands:
@@ -146,8 +146,8 @@ def candidates(signature_bands, *, limit: int, exclude: int | None = None, using
     for band, value in signature_bands:
         match |= Q(band=band, hash=value)
     rows = SourceSignatureBand.objects.using(using).filter(match)
-    if exclude is not None:
-        rows = rows.exclude(source_id=exclude)
+    if exclude:
+        rows = rows.exclude(source_id__in=list(exclude))
     ranked = rows.values("source_id").annotate(shared=Count("pk")).order_by("-shared", "source_id")[:limit]
     return [(row["source_id"], row["shared"]) for row in ranked]
 

@@ -67,8 +67,7 @@ ALLOWED_BULK_WRITES = {
     # when a text changes or rebuilt all at once; not curated, no history
     ("sources/intake/signatures.py", "stored.filter(source_id=source.pk).delete()"),
     ("sources/intake/signatures.py", "stored.bulk_create(rows)"),
-    ("sources/intake/signatures.py", "stored.all().delete()"),
-    ("sources/intake/signatures.py", "stored.bulk_create(pending, batch_size=batch)"),
+    ("sources/intake/signatures.py", "SourceSignatureBand.objects.using(using).all().delete()"),
     # the synthetic corpus for scale work (SQLite path), which by design has no history
     ("claims/corpus.py", "model.objects.using(self.using).bulk_create(self.pending.pop(model, []))"),
 }

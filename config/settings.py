@@ -247,9 +247,12 @@ SPECTACULAR_SETTINGS = {
 # A shared passage is a run of at least this many words in both texts; shorter runs are
 # common phrases ("the United States and South Korea"), not copying.
 INTAKE_PASSAGE_MIN_WORDS = 8
-# republishes: the new main text and the stored one each lie at least this share in
-# passages of the other (a verbatim copy, whatever boilerplate extraction left behind).
+# republishes: at least this share of the stored text's words lie in passages of the new
+# one (it carries the whole story) ...
 INTAKE_REPUBLISHES_MIN_CONTAINMENT = 0.9
+# ... and those passages are at least this share of the new text (most of what it says;
+# pasted text keeps boilerplate that extraction removes from a page).
+INTAKE_REPUBLISHES_MIN_SHARE = 0.5
 # summarises: at least this share of the new text is passages of the stored one, and the
 # new text is at most INTAKE_SUMMARY_MAX_LENGTH_RATIO times as long; any lesser overlap
 # is proposed as quotes.

@@ -28,6 +28,7 @@ from tests.factories import make_outlet, make_source
 pytestmark = pytest.mark.django_db
 
 PAGES = Path(__file__).parent / "intake_pages"
+SEEDS = Path(settings.BASE_DIR).parent / "shared" / "seeds"
 BOILERPLATE = ("Related", "Ranking", "Celebrity chef", "Storm warning", "Privacy", "Finance", "veryGood", "Views")
 ORIGINAL_URL = "https://northwindwire.example/world/2023/11/harbour-officials-cargo-ship-ammunition"
 
@@ -192,6 +193,20 @@ def test_text_quoting_one_passage_is_proposed_as_quoting(original, monkeypatch):
     source = data["source"]
     assert data["format"] == "text" and data["outlet"] is None and source["kind"] == "other"
     assert source["title"] == quoted.split("\n")[0][:500]
+
+
+@pytest.mark.skipif(not SEEDS.is_dir(), reason="shared/seeds is not beside the repository")
+def test_the_seed_s_content_farm_page_pasted_whole_republishes_the_ap_story(monkeypatch):
+    """Pasted text keeps the farm's boilerplate (breadcrumbs, "Related", "Ranking"), which
+    extraction removes from a page: the copy still carries the whole story."""
+    farm = (SEEDS / "003_91ed6d654b37923c.txt").read_text(encoding="utf-8")
+    story = farm[farm.index("SEOUL, South Korea (AP)") : farm.index("veryGood!")].strip()
+    ap = make_source(slug="ap-story", title="South Korea’s spy agency says ...", published="2023-11-01", text=story)
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(farm.encode())))
+    [derivation] = intake("-")["derivations"]
+    assert (derivation["kind"], derivation["derived_from_slug"]) == ("republishes", ap.slug)
+    assert derivation["stored_in_new"] == derivation["score"] >= settings.INTAKE_REPUBLISHES_MIN_CONTAINMENT
+    assert settings.INTAKE_REPUBLISHES_MIN_SHARE <= derivation["new_in_stored"] < 0.7
 
 
 def test_outlet_is_matched_by_the_domain_or_a_parent_of_it(original):

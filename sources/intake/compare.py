@@ -18,8 +18,12 @@ Two scores, both shares of words in shared passages:
 - `stored_in_new`: of the stored text's words, how many the new text carries.
 
 The rule (thresholds in settings, README "Intake"):
-- republishes: both at least INTAKE_REPUBLISHES_MIN_CONTAINMENT (0.9): the new main
-  text is (nearly) all the stored one and nothing else;
+- republishes: `stored_in_new` at least INTAKE_REPUBLISHES_MIN_CONTAINMENT (0.9) and
+  `new_in_stored` at least INTAKE_REPUBLISHES_MIN_SHARE (0.5): the new document carries
+  (nearly) all of the stored text, and that is most of what it says. From a page, whose
+  boilerplate extraction removed, both are near 1; pasted text keeps the boilerplate
+  (the seed's content farm page pasted whole: 1.0 and 0.62). An article that carries a
+  whole short statement inside its own reporting stays below the share: it quotes it;
 - summarises: `new_in_stored` at least INTAKE_SUMMARISES_MIN_CONTAINMENT and the new
   text at most INTAKE_SUMMARY_MAX_LENGTH_RATIO of the stored one's length: a shorter text
   made in good part of the stored one's passages;
@@ -73,8 +77,10 @@ class Comparison:
         """republishes, summarises, quotes, or None (see the module's docstring)."""
         if not self.passages:
             return None
-        republished = settings.INTAKE_REPUBLISHES_MIN_CONTAINMENT
-        if self.new_in_stored >= republished and self.stored_in_new >= republished:
+        if (
+            self.stored_in_new >= settings.INTAKE_REPUBLISHES_MIN_CONTAINMENT
+            and self.new_in_stored >= settings.INTAKE_REPUBLISHES_MIN_SHARE
+        ):
             return REPUBLISHES
         shorter = self.new_words <= settings.INTAKE_SUMMARY_MAX_LENGTH_RATIO * self.stored_words
         if shorter and self.new_in_stored >= settings.INTAKE_SUMMARISES_MIN_CONTAINMENT:
@@ -83,9 +89,9 @@ class Comparison:
 
     @property
     def score(self) -> float:
-        """The score the kind was decided on: the smaller containment for a copy, else the
-        share of the new text taken from the stored one."""
-        return min(self.new_in_stored, self.stored_in_new) if self.kind == REPUBLISHES else self.new_in_stored
+        """The score the kind's threshold applies to: for a copy, the share of the stored
+        text it carries; else the share of the new text taken from the stored one."""
+        return self.stored_in_new if self.kind == REPUBLISHES else self.new_in_stored
 
 
 def compare(new_text: str, stored_text: str) -> Comparison:

@@ -94,6 +94,18 @@ def test_html_extraction_drops_the_copy_s_navigation_link_lists_and_footer():
     assert copy.authors == []
 
 
+def test_html_extraction_reads_the_page_s_declared_charset_and_language():
+    page = (
+        '<html lang="fr"><head><meta charset="iso-8859-1"><title>Café rouvert</title></head><body><article>'
+        "<h1>Café rouvert</h1><p>Le café de la place a rouvert ses portes après trois ans de travaux, et les "
+        "habitués sont revenus dès le premier matin.</p></article></body></html>"
+    )
+    found = extract.extract(page.encode("iso-8859-1"), format="html")
+    assert found.title == "Café rouvert"
+    assert found.text.startswith("Le café de la place a rouvert ses portes après trois ans")
+    assert found.language == "fr"
+
+
 def test_pdf_text_and_metadata_are_extracted():
     pdf = tiny_pdf(
         ["Port Velden harbour statistics for October", "Containers handled: 41,200"],

@@ -72,7 +72,8 @@ def extract_html(raw: bytes) -> Extracted:
     page = _decode(raw)
     if not page.strip():
         raise ExtractionError("The file is empty.")
-    document = trafilatura.bare_extraction(page, with_metadata=True, include_comments=False, include_tables=False)
+    # The bytes, not our decoding: trafilatura reads the page's declared charset.
+    document = trafilatura.bare_extraction(raw, with_metadata=True, include_comments=False, include_tables=False)
     if document is None:
         raise ExtractionError("No main text found in the page.")
     try:

@@ -97,17 +97,20 @@ def estimated_similarity(shared_bands: int) -> float:
 # --- The stored index -------------------------------------------------------------------
 
 
-def index_source(source, using: str | None = None) -> int:
+def index_source(source, using: str | None = None, *, created: bool = False) -> int:
     """Replace the stored bands of one saved source by those of its current text (none
-    for a source without text). Returns the number of bands written."""
+    for a source without text); a source just `created` has none to replace. Returns the
+    number of bands written."""
     from sources.models import SourceSignatureBand
 
     using = using or source._state.db or DEFAULT_DB_ALIAS
     stored = SourceSignatureBand.objects.using(using)
     rows = [SourceSignatureBand(source_id=source.pk, band=b, hash=h) for b, h in bands(minhash(source.text))]
     with transaction.atomic(using=using):
-        stored.filter(source_id=source.pk).delete()
-        stored.bulk_create(rows)
+        if not created:
+            stored.filter(source_id=source.pk).delete()
+        if rows:
+            stored.bulk_create(rows)
     return len(rows)
 
 
@@ -180,7 +183,12 @@ def candidates(signature_bands, *, limit: int, exclude=(), using: str = DEFAULT_
 def _source_saved(sender, instance, created, raw=False, using=None, **kwargs):
     """A new source, or one whose text changed, gets its bands anew (rows loaded raw, as
     by a restore, are indexed by the rebuild that follows)."""
-    if not raw and (created or "text" in instance.changed_fields()):
+    if raw:
+        return
+    if created:
+        if instance.text:
+            index_source(instance, using, created=True)
+    elif "text" in instance.changed_fields():
         index_source(instance, using)
 
 

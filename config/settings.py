@@ -294,3 +294,21 @@ SPECTACULAR_SETTINGS = {
         "ClaimLinkKindEnum": "claims.models.ClaimLinkKind",
     },
 }
+
+# --- Intake: copy detection (sources/intake/, README "Intake") ----------------------------
+# A shared passage is a run of at least this many words in both texts; shorter runs are
+# common phrases ("the United States and South Korea"), not copying.
+INTAKE_PASSAGE_MIN_WORDS = 8
+# republishes: at least this share of the stored text's words lie in passages of the new
+# one (it carries the whole story) ...
+INTAKE_REPUBLISHES_MIN_CONTAINMENT = 0.9
+# ... and those passages are at least this share of the new text (most of what it says;
+# pasted text keeps boilerplate that extraction removes from a page).
+INTAKE_REPUBLISHES_MIN_SHARE = 0.5
+# summarises: at least this share of the new text is passages of the stored one, and the
+# new text is at most INTAKE_SUMMARY_MAX_LENGTH_RATIO times as long; any lesser overlap
+# is proposed as quotes.
+INTAKE_SUMMARISES_MIN_CONTAINMENT = 0.2
+INTAKE_SUMMARY_MAX_LENGTH_RATIO = 0.8
+# How many candidates (stored sources sharing the most signature bands) are aligned.
+INTAKE_CANDIDATES = 5

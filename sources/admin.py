@@ -92,7 +92,7 @@ class SourceAdmin(HistoryAdminMixin):
     search_fields = ["title", "slug", "url", "authors", "issuer", "outlet__name", "outlet__domain"]
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["outlet"]
-    readonly_fields = ["outlet_reliability", "effective_reliability", "text_sha256", "derived_copies"]
+    readonly_fields = ["outlet_reliability", "effective_reliability", "text_sha256", "raw_sha256", "derived_copies"]
     fieldsets = [
         (
             None,
@@ -100,7 +100,7 @@ class SourceAdmin(HistoryAdminMixin):
         ),
         ("Dates", {"fields": [("published_edtf", "published_as_worded", "published_inferred"), "retrieved_at"]}),
         ("Reliability", {"fields": ["reliability_override", ("outlet_reliability", "effective_reliability")]}),
-        ("Text", {"fields": ["text", "text_sha256"]}),
+        ("Text", {"fields": ["text", "text_sha256", "raw_sha256"]}),
         ("Notes", {"fields": ["notes"]}),
         ("Copies taken from this document", {"fields": ["derived_copies"]}),
     ]

@@ -245,6 +245,13 @@ class Source(ReportedDates, VersionedModel):
     )
     text = models.TextField(blank=True, help_text="Plain-text snapshot of the document. Quotes are checked against it.")
     text_sha256 = models.CharField("text SHA-256", max_length=64, blank=True, editable=False)
+    raw_sha256 = models.CharField(
+        "file SHA-256",
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text="SHA-256 of the file the text was taken from (the page's HTML, the PDF) as intake received it.",
+    )
     reliability_override = models.CharField(
         max_length=1,
         choices=Reliability.choices,
@@ -282,6 +289,10 @@ class Source(ReportedDates, VersionedModel):
             models.CheckConstraint(
                 condition=(Q(text="") & Q(text_sha256="")) | Q(Exact(Length("text_sha256"), 64)),
                 name="source_text_hash_present",
+            ),
+            models.CheckConstraint(
+                condition=Q(raw_sha256="") | Q(Exact(Length("raw_sha256"), 64)),
+                name="source_raw_hash_is_sha256",
             ),
             *reported_date_rules("source", "published"),
             models.CheckConstraint(
@@ -382,3 +393,28 @@ class Derivation(TrackedModel):
     def clean(self):
         if self.source_id and self.source_id == self.derived_from_id:
             raise ValidationError({"derived_from": "A source cannot derive from itself."})
+
+
+class SourceSignatureBand(models.Model):
+    """One band of a source's text signature (sources/intake/signatures.py): the index
+    in which intake finds stored texts that a new document copies, summarises or quotes.
+
+    Derived data, rewritten whenever a source's text changes and rebuilt set-wise by
+    `manage.py index_sources`: never curated, so neither history-tracked nor backed up
+    (operations/backup.py rebuilds it after a restore through `derived_rebuild`)."""
+
+    derived_rebuild = "sources.intake.signatures.rebuild_all_bands"
+
+    # Deleted with its source in one DELETE (no signals on this model: Django's fast delete).
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="signature_bands")
+    band = models.PositiveSmallIntegerField()
+    hash = models.BigIntegerField()
+
+    class Meta:
+        ordering = ["source", "band"]
+        default_permissions = ()  # nobody edits them
+        indexes = [models.Index(fields=["band", "hash"], name="source_band_hash")]
+        constraints = [models.UniqueConstraint(fields=["source", "band"], name="source_signature_band_unique")]
+
+    def __str__(self):
+        return f"band {self.band} of source {self.source_id}"

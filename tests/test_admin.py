@@ -30,7 +30,7 @@ from claims.models import (
     DenialSearchDocument,
     PublicationState,
 )
-from sources.models import Source
+from sources.models import Source, SourceSignatureBand
 from tests.factories import (
     make_actor,
     make_attribution,
@@ -178,13 +178,14 @@ UNREGISTERED = {
     CitationFigure: "edited inline on its citation's page",
     ClaimSearchDocument: "derived from the claim, its quotes and actors; never edited",
     DenialSearchDocument: "derived from the denial, its quotes and deniers; never edited",
+    SourceSignatureBand: "intake's copy index, derived from the source's text; never edited",
 }
 
 
 def test_every_model_of_sources_and_claims_is_registered():
     models = {m for label in CURATED_APPS for m in global_apps.get_app_config(label).get_models()}
     assert models == set(CURATED_MODELS) | set(UNREGISTERED)
-    assert len(models) == 19
+    assert len(models) == 20
 
 
 @pytest.mark.django_db

@@ -19,7 +19,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import CheckConstraint, UniqueConstraint
 
 from claims.models import ActorAlias, Attribution, Claim, ClaimLink, Quantity
-from sources.models import Derivation, Outlet, Source
+from sources.models import Derivation, Outlet, Source, SourceSignatureBand
 from tests.factories import (
     make_actor,
     make_attribution,
@@ -378,6 +378,23 @@ def test_source_save_stores_the_sha256_of_its_text_and_no_hash_without_text():
     source.save()
     source.refresh_from_db()
     assert source.text_sha256 == ""
+
+
+@covers("source_raw_hash_is_sha256")
+def test_source_file_hash_other_than_a_sha256_is_rejected_by_database():
+    source = make_source()
+    with violates("source_raw_hash_is_sha256"):
+        update(source, raw_sha256="abc123")
+    accepted(source, raw_sha256=hashlib.sha256(b"<html></html>").hexdigest())
+    accepted(source, raw_sha256="")
+
+
+@covers("source_signature_band_unique")
+def test_second_row_for_the_same_band_of_a_source_is_rejected_by_database():
+    source = make_source(text="Harbour officials say a cargo ship carried ammunition.")  # its bands, on save
+    band = SourceSignatureBand.objects.filter(source=source).earliest("band")
+    with violates("source_signature_band_unique"):
+        SourceSignatureBand.objects.create(source=source, band=band.band, hash=band.hash + 1)
 
 
 # --- derivations, actors, materiel: nothing is its own origin ---------------------

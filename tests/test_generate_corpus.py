@@ -22,7 +22,8 @@ from claims.models import (
     quote_is_found,
 )
 from sources import reported_dates
-from sources.models import Source
+from sources.intake import signatures
+from sources.models import Source, SourceSignatureBand
 
 CLAIMS = 300
 
@@ -141,3 +142,10 @@ def test_derived_data_is_rebuilt_as_saves_would_have_built_it(client, loaded):
     rare = max(claim.proposition.split(), key=len).strip(".,;:")
 
     assert claim.slug in client.get("/search/", {"q": rare}).content.decode()
+    # intake's copy index: every text's bands, as a save writes them
+    with_text = Source.objects.exclude(text="").order_by("pk")
+    assert SourceSignatureBand.objects.count() == with_text.count() * signatures.BANDS > 0
+    source = with_text.first()
+    assert sorted(source.signature_bands.values_list("band", "hash")) == signatures.bands(
+        signatures.minhash(source.text)
+    )

@@ -63,6 +63,11 @@ ALLOWED_BULK_WRITES = {
     # the history (Citation.derived_fields)
     ("claims/models.py", "model.objects.filter(pk__in=pks).update(quote_found=value)"),
     ("claims/models.py", "model.objects.using(using).filter(pk__in=pks).update(quote_found=value)"),
+    # the signature bands of sources' texts (intake's copy index), derived data rewritten
+    # when a text changes or rebuilt all at once; not curated, no history
+    ("sources/intake/signatures.py", "stored.filter(source_id=source.pk).delete()"),
+    ("sources/intake/signatures.py", "stored.bulk_create(rows)"),
+    ("sources/intake/signatures.py", "SourceSignatureBand.objects.using(using).all().delete()"),
     # the synthetic corpus for scale work (SQLite path), which by design has no history
     ("claims/corpus.py", "model.objects.using(self.using).bulk_create(self.pending.pop(model, []))"),
     # The site's change counter: one row, not a record with history (operations/http_cache.py).

@@ -162,7 +162,12 @@ class PublicCacheMiddleware:
             return self.get_response(request)  # the view meets the same fault and answers 503
         seconds = max_age(request.path_info)
         not_modified = get_conditional_response(request, etag=tag)
-        if not_modified is not None:  # 304 (for GET and HEAD nothing else is possible)
+        if not_modified is not None and not_modified.status_code != 304:
+            # 412: If-Match (a weak tag never passes its strong comparison) or
+            # If-Unmodified-Since (no date is given). Answered, but never stored.
+            patch_cache_control(not_modified, no_store=True)
+            return not_modified
+        if not_modified is not None:
             not_modified["ETag"] = tag
             patch_cache_control(not_modified, public=True, max_age=seconds)
             return not_modified

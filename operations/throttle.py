@@ -58,7 +58,7 @@ ACCOUNT_FROM_ADDRESS, ADDRESS, ACCOUNT = "account-address", "address", "account"
 
 
 def _slot_keys(username: str, address: str) -> list[str]:
-    who = f"{username.casefold()}\0{address}".encode("utf-8", "surrogatepass")
+    who = f"{username.casefold()}\0{address_key(address)}".encode("utf-8", "surrogatepass")
     digest = hashlib.sha256(who).hexdigest()
     return [f"login-failure:{digest}:{i}" for i in range(settings.LOGIN_FAILURE_LIMIT)]
 

@@ -405,7 +405,7 @@ class SourceSignatureBand(models.Model):
 
     derived_rebuild = "sources.intake.signatures.rebuild_all_bands"
 
-    # Deleted with its source in one DELETE (no signals on this model: Django's fast delete).
+    # Deleted with its source in one DELETE (no signal receivers on this model, so Django deletes fast).
     source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="signature_bands")
     band = models.PositiveSmallIntegerField()
     hash = models.BigIntegerField()

@@ -325,3 +325,39 @@ def test_a_streamed_export_is_not_kept(client, claim, redis_cache):
         assert claim.slug in body(again).decode()
     assert len(queries) > 1
     assert again["ETag"]  # but it has the validator, and 304s
+
+
+@pytest.mark.parametrize(
+    "header", [{"If-Match": 'W/"1-2-3"'}, {"If-Unmodified-Since": "Sat, 05 Dec 2026 10:00:00 GMT"}]
+)
+def test_a_failed_precondition_is_answered_but_never_stored(client, claim, header):
+    """A 412 (a weak tag never passes If-Match's strong comparison) must not be kept by a
+    shared cache for the URL: it would be served to every reader."""
+    response = client.get("/claims/", headers=header)
+    assert response.status_code == 412
+    assert "no-store" in response["Cache-Control"] and "public" not in response["Cache-Control"]
+    assert not response.has_header("ETag")
+
+
+def test_derived_tables_raise_no_counter_and_keep_djangos_fast_delete(claim, django_capture_on_commit_callbacks):
+    from django.apps import apps
+    from django.db.models.deletion import Collector
+
+    from sources.intake.signatures import rebuild_all_bands
+
+    version = SiteVersion.objects.get().version
+    with django_capture_on_commit_callbacks(execute=True):
+        rebuild_all_bands()
+    assert SiteVersion.objects.get().version == version
+    derived = [model for model in apps.get_models() if hasattr(model, "derived_rebuild")]
+    assert len(derived) >= 3  # the claims' and denials' search documents, the copy index
+    for model in derived:
+        assert Collector("default").can_fast_delete(model.objects.all()), model
+
+
+def test_rebuilding_the_search_documents_changes_the_tag(client, claim):
+    from django.core.management import call_command
+
+    before = client.get("/search/?q=shells")["ETag"]
+    call_command("rebuild_search_documents", stdout=__import__("io").StringIO())
+    assert client.get("/search/?q=shells", headers={"If-None-Match": before}).status_code == 200

@@ -120,6 +120,41 @@ def test_pdf_text_and_metadata_are_extracted():
     assert found.published == "2023-11-08"
 
 
+def test_malformed_dates_are_no_date_not_a_crash():
+    pdf = tiny_pdf(["Port Velden harbour statistics"], title="Monthly cargo report", created="Tue May 1 2024")
+    assert extract.extract(pdf, format="pdf").published == ""
+    page = (
+        '<html lang="en"><head><title>Harbour reopens</title>'
+        '<meta property="article:published_time" content="2024-02-30T10:00:00Z"></head><body><article>'
+        "<h1>Harbour reopens</h1><p>The harbour of Port Velden reopened on Tuesday after three weeks of repairs "
+        '<time datetime="2024-02-30T10:00:00Z">today</time>, officials said at a briefing.</p></article></body></html>'
+    )
+    assert extract.extract(page.encode(), format="html").title == "Harbour reopens"
+
+
+def test_a_file_larger_than_the_limit_is_refused_before_it_is_parsed(tmp_path, monkeypatch):
+    from sources.management.commands import intake as command
+
+    monkeypatch.setattr(command, "MAX_BYTES", 1000)
+    path = tmp_path / "big.txt"
+    path.write_text("word " * 300)
+    with pytest.raises(CommandError, match="big.txt: larger than"):
+        intake(path, "--save")
+    assert not Source.objects.exists()
+
+
+def test_the_migration_indexes_the_sources_already_stored(original):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("sources.migrations.0007_intake_signatures_raw_hash")
+    SourceSignatureBand.objects.all()._raw_delete("default")
+    migration.index_stored_texts(apps, connection.schema_editor())
+    stored = sorted(SourceSignatureBand.objects.filter(source=original).values_list("band", "hash"))
+    assert stored == sorted(bands_of(original.text)) and stored
+
+
 def test_pdf_through_the_command_is_proposed_as_a_report(tmp_path, original):
     path = tmp_path / "report.pdf"
     path.write_bytes(tiny_pdf(["Port Velden harbour statistics for October"], title="Monthly cargo report"))
@@ -361,7 +396,7 @@ def test_signatures_are_fixed_by_the_text_alone():
 # --- A PDF made by hand ------------------------------------------------------------------------
 
 
-def tiny_pdf(lines: list[str], *, title: str = "", author: str = "") -> bytes:
+def tiny_pdf(lines: list[str], *, title: str = "", author: str = "", created: str = "D:20231108120000Z") -> bytes:
     """A one-page PDF with `lines` of Helvetica text and an Info dictionary."""
     content = "BT /F1 12 Tf 72 720 Td 14 TL " + " ".join(f"({line}) Tj T*" for line in lines) + " ET"
     objects = [
@@ -371,7 +406,7 @@ def tiny_pdf(lines: list[str], *, title: str = "", author: str = "") -> bytes:
         "/Resources << /Font << /F1 5 0 R >> >> >>",
         f"<< /Length {len(content)} >>\nstream\n{content}\nendstream",
         "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-        f"<< /Title ({title}) /Author ({author}) /CreationDate (D:20231108120000Z) >>",
+        f"<< /Title ({title}) /Author ({author}) /CreationDate ({created}) >>",
     ]
     out, offsets = bytearray(b"%PDF-1.4\n"), []
     for number, body in enumerate(objects, start=1):

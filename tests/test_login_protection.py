@@ -65,6 +65,18 @@ def test_rule_a_locks_a_username_from_one_address_only(client, staff, settings):
     assert admin_login(client, "right-password", address="10.0.0.2").status_code == 302
 
 
+def test_rule_a_counts_an_ipv6_client_as_its_64(client, staff, settings):
+    """Rotating addresses inside one /64 (one customer's network) does not buy more guesses."""
+    for n in range(settings.LOGIN_FAILURE_LIMIT):
+        assert admin_login(client, "wrong", address=f"2001:db8:1:2::{n + 1:x}").status_code == 200
+
+    refused = admin_login(client, "right-password", address="2001:db8:1:2::ffff")
+
+    assert retry_after(refused)
+    assert error(refused).startswith("Too many failed logins for this account from your address.")
+    assert admin_login(client, "right-password", address="2001:db8:1:3::1").status_code == 302
+
+
 def test_rule_b_locks_an_address_whatever_the_usernames(client, staff, django_user_model, settings):
     django_user_model.objects.create_user("editor", password="editor-password", is_staff=True)
     # A spray: one guess at each of many usernames, none of them near rule A's limit.

@@ -121,7 +121,10 @@ def _published(day: str, tree) -> str:
         return ""
     for xpath in _TIME_XPATHS if tree is not None else ():
         for value in tree.xpath(xpath):
-            moment = parse_datetime(str(value).strip())
+            try:
+                moment = parse_datetime(str(value).strip())
+            except ValueError:  # well formed but impossible: 2024-02-30T10:00:00Z
+                continue
             if moment is not None and moment.date().isoformat() == day and "T" in str(value):
                 return _edtf_time(moment)
     return day
@@ -155,7 +158,10 @@ def extract_pdf(raw: bytes) -> Extracted:
     text = "\n\n".join(p.strip() for p in pages if p.strip())
     title = str(meta.title or "").strip() if meta else ""
     author = str(meta.author or "").strip() if meta else ""
-    created = meta.creation_date if meta else None
+    try:
+        created = meta.creation_date if meta else None
+    except ValueError:  # a /CreationDate pypdf cannot read ("Tue May 1 2024"): no date
+        created = None
     return Extracted(
         format="pdf",
         raw_sha256=_sha256(raw),

@@ -3,7 +3,23 @@
 import django.db.models.deletion
 import django.db.models.functions.text
 import django.db.models.lookups
+from itertools import batched
+
 from django.db import migrations, models
+
+
+def index_stored_texts(apps, schema_editor):
+    """The copy index of every source already stored, so intake finds copies of them too."""
+    from sources.intake.signatures import bands, minhash
+
+    Source = apps.get_model("sources", "Source")
+    Band = apps.get_model("sources", "SourceSignatureBand")
+    db = schema_editor.connection.alias
+    texts = Source.objects.using(db).exclude(text="").order_by("pk").values_list("pk", "text")
+    for chunk in batched(texts.iterator(chunk_size=500), 500):
+        Band.objects.using(db).bulk_create(
+            [Band(source_id=pk, band=band, hash=value) for pk, text in chunk for band, value in bands(minhash(text))]
+        )
 
 
 class Migration(migrations.Migration):
@@ -47,4 +63,5 @@ class Migration(migrations.Migration):
             model_name='sourcesignatureband',
             constraint=models.UniqueConstraint(fields=('source', 'band'), name='source_signature_band_unique'),
         ),
+        migrations.RunPython(index_stored_texts, migrations.RunPython.noop, elidable=True),
     ]

@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand
 from django.db import DEFAULT_DB_ALIAS, transaction
 
 from claims.search_documents import rebuild_all_search_documents
+from operations.http_cache import bump_site_version
 
 
 class Command(BaseCommand):
@@ -16,5 +17,6 @@ class Command(BaseCommand):
     def handle(self, *, database, **options):
         with transaction.atomic(using=database):
             counts = rebuild_all_search_documents(database)
+            bump_site_version(database)  # search results may change: no 304 for the old ones
         for label, count in counts.items():
             self.stdout.write(f"{label}: {count} rebuilt")

@@ -8,6 +8,8 @@ from django.db import DEFAULT_DB_ALIAS, DatabaseError
 
 from sources.intake import ExtractionError, accept, propose
 
+# A news page, a report as PDF: far below this; a bigger file is refused before it is parsed.
+MAX_BYTES = 20 * 2**20
 FORMATS = {".html": "html", ".htm": "html", ".pdf": "pdf", ".txt": "text"}
 
 
@@ -58,15 +60,23 @@ class Command(BaseCommand):
                 f"{path}: fetching a URL is not available yet. Save the page and give its file, with --url {path}"
             )
         if path == "-":
-            return sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode(), "text"
+            raw = sys.stdin.buffer.read(MAX_BYTES + 1) if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode()
+            return self.within_limit(path, raw), "text"
         file = Path(path)
         format = FORMATS.get(file.suffix.lower())
         if format is None:
             raise CommandError(f"{path}: give an .html, .htm, .pdf or .txt file, or - for text on stdin.")
         try:
-            return file.read_bytes(), format
+            with file.open("rb") as opened:
+                return self.within_limit(path, opened.read(MAX_BYTES + 1)), format
         except OSError as exc:
             raise CommandError(f"{path}: cannot read it ({exc.strerror}).") from None
+
+    @staticmethod
+    def within_limit(path: str, raw: bytes) -> bytes:
+        if len(raw) > MAX_BYTES:
+            raise CommandError(f"{path}: larger than {MAX_BYTES // 2**20} MiB, the most intake reads.")
+        return raw
 
     def print_json(self, data: dict) -> None:
         self.stdout.write(json.dumps(data, ensure_ascii=False, indent=2))

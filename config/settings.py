@@ -32,7 +32,7 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "config.admin_site.CurationAdminConfig",  # django.contrib.admin with the curation home page
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "simple_history",
+    "django_tasks_db",
     "sources",
     "claims",
     "history",
@@ -256,8 +257,9 @@ PAGE_CACHE_SECONDS = env_int_at_least("PAGE_CACHE_SECONDS", 600, 0, " (no page c
 HTTP_CACHE_VIEWS = ["web:*", "export:*", "api:api-root", "api:*-list", "api:*-detail", "sitemap", "sitemap_section"]
 
 # Request sizes. A source's full text is pasted into the admin, so form data may be up
-# to 5 MiB (Django's default 2.5 MiB); the site takes no file uploads, and any request
-# body over REQUEST_MAX_BYTES is refused with 413 before it is read.
+# to 5 MiB (Django's default 2.5 MiB); the only file uploads are staff's, on the intake
+# page (INTAKE_FETCH_MAX_BYTES), and any request body over REQUEST_MAX_BYTES is refused
+# with 413 before it is read, an upload included.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 REQUEST_MAX_BYTES = env_int("REQUEST_MAX_BYTES", 10 * 1024 * 1024)
@@ -312,3 +314,26 @@ INTAKE_SUMMARISES_MIN_CONTAINMENT = 0.2
 INTAKE_SUMMARY_MAX_LENGTH_RATIO = 0.8
 # How many candidates (stored sources sharing the most signature bands) are aligned.
 INTAKE_CANDIDATES = 5
+
+# --- Intake: fetching and background tasks (sources/intake/fetch.py, README "Intake") ------
+# The most intake reads of one document, fetched, uploaded or read from a file (bytes).
+INTAKE_FETCH_MAX_BYTES = env_int_at_least("INTAKE_FETCH_MAX_BYTES", 20 * 2**20, 1)
+# The longest one fetch may take, redirects and the whole body included (seconds).
+INTAKE_FETCH_TIMEOUT = env_int_at_least("INTAKE_FETCH_TIMEOUT", 20, 1)
+# Fetch from private, loopback, link-local and other non-public addresses too: off, so a
+# URL cannot make the server read its own network (the tests turn it on for their local
+# server). Checked on the address connected to, after every redirect.
+INTAKE_ALLOW_PRIVATE_ADDRESSES = env_bool("INTAKE_ALLOW_PRIVATE_ADDRESSES", False)
+# Documents given to the intake page are kept this many days, for the analyst to come
+# back to; older ones are deleted when the next is given (sources/admin_intake.py).
+INTAKE_KEEP_DAYS = env_int_at_least("INTAKE_KEEP_DAYS", 7, 1)
+# Where "Save source" on the intake page goes: this URL name, reversed with the new
+# source's id, else the source's change page when the name does not resolve.
+INTAKE_NEXT_URL_NAME = "admin:claims_claim_quote"
+
+# Django's task framework: tasks are rows of django-tasks-db's table, run by its worker
+# (`manage.py db_worker`, started by `make serve` beside gunicorn); the suite runs them at
+# once (tests/settings.py). /readyz reports how long the oldest waiting task has waited.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# A task waiting longer than this means no worker is taking them (/readyz says "behind").
+TASKS_WORKER_LATE_SECONDS = env_int_at_least("TASKS_WORKER_LATE_SECONDS", 60, 1)

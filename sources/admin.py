@@ -13,6 +13,8 @@ from django.utils.html import format_html, format_html_join
 from history.admin import HistoryAdminMixin
 from operations.admin_scale import ValueFilter, YearFilter, shown_count
 from operations.django_fixes import TabularInline
+from operations.slugs import AutoSlugAdminMixin
+from sources.admin_intake import IntakeAdminViews
 from sources.date_fields import newest_first
 from sources.models import Derivation, Outlet, Reliability, Source
 
@@ -29,11 +31,10 @@ def html_list(items) -> str:
 
 
 @admin.register(Outlet)
-class OutletAdmin(HistoryAdminMixin):
+class OutletAdmin(AutoSlugAdminMixin, HistoryAdminMixin):
     list_display = ["name", "kind", "domain", "country", "reliability", "source_count"]
     list_filter = ["kind", "reliability", "country"]
     search_fields = ["name", "slug", "domain"]
-    prepopulated_fields = {"slug": ["name"]}
     fields = ["name", "slug", "kind", "domain", "country", "reliability", "notes"]
     shown_counts = {"source_count": "sources"}
 
@@ -71,7 +72,10 @@ class LanguageFilter(ValueFilter):
 
 
 @admin.register(Source)
-class SourceAdmin(HistoryAdminMixin):
+class SourceAdmin(IntakeAdminViews, AutoSlugAdminMixin, HistoryAdminMixin):
+    # The changelist links the intake page (sources/admin_intake.py) beside "Add source".
+    change_list_template = "admin/sources/source/change_list.html"
+    slug_from, slug_key_words = "title", True  # operations/slugs.py: no prepopulated_fields
     list_display = [
         "title",
         "outlet",
@@ -90,7 +94,6 @@ class SourceAdmin(HistoryAdminMixin):
     ]
     list_select_related = ["outlet"]
     search_fields = ["title", "slug", "url", "authors", "issuer", "outlet__name", "outlet__domain"]
-    prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["outlet"]
     readonly_fields = ["outlet_reliability", "effective_reliability", "text_sha256", "raw_sha256", "derived_copies"]
     fieldsets = [
@@ -106,6 +109,9 @@ class SourceAdmin(HistoryAdminMixin):
     ]
     inlines = [DerivationInline]
     ordering = newest_first("published")
+
+    def get_urls(self):
+        return self.intake_urls() + super().get_urls()  # before the admin's catch-all <object_id>/
 
     def get_queryset(self, request):
         # As Source.reliability: its own grade, its outlet's, else F (cannot be judged).

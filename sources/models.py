@@ -4,6 +4,7 @@ document derives from another. This app knows nothing about claims."""
 import hashlib
 from urllib.parse import urlsplit, urlunsplit
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator, URLValidator
 from django.db import models
@@ -418,3 +419,61 @@ class SourceSignatureBand(models.Model):
 
     def __str__(self):
         return f"band {self.band} of source {self.source_id}"
+
+
+class IntakeStatus(models.TextChoices):
+    QUEUED = "queued", "queued"
+    FETCHING = "fetching", "fetching"
+    DONE = "done", "done"
+    FAILED = "failed", "failed"
+
+
+class IntakeInput(models.TextChoices):
+    URL = "url", "address"
+    FILE = "file", "file"
+    TEXT = "text", "text"
+
+
+class IntakeRequest(models.Model):
+    """One document given to the intake page (sources/intake/): an address to fetch in
+    the background, an uploaded file or pasted text, with what was read, until an analyst
+    saves it as a source. Staff's working material, not public data: not tracked in the
+    history and it does not raise the site's change counter (`public = False`,
+    web/site_changes.py); a backup keeps its rows as any other."""
+
+    public = False
+
+    Status = IntakeStatus
+    Input = IntakeInput
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    input = models.CharField(max_length=4, choices=Input.choices)
+    url = models.CharField("URL", max_length=2000, blank=True, help_text="The address given, for a fetch.")
+    file_name = models.CharField(max_length=255, blank=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    error = models.TextField(blank=True, help_text="Why the fetch failed, for the analyst.")
+    final_url = models.CharField(
+        "final URL", max_length=2000, blank=True, help_text="Where the document was read, after redirects."
+    )
+    format = models.CharField(max_length=4, blank=True, help_text="html, pdf or text: how intake reads the content.")
+    content = models.BinaryField(
+        blank=True, default=b"", help_text="The bytes fetched, uploaded or pasted, at most INTAKE_FETCH_MAX_BYTES."
+    )
+    source = models.ForeignKey(
+        Source, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", help_text="The source saved."
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        default_permissions = ()  # the intake page asks for sources.add_source
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=IntakeStatus.values), name="intake_request_status_valid"),
+            models.CheckConstraint(condition=Q(input__in=IntakeInput.values), name="intake_request_input_valid"),
+        ]
+
+    def __str__(self):
+        return f"intake {self.pk} ({self.get_input_display()}, {self.status})"

@@ -30,3 +30,7 @@ WHITENOISE_AUTOREFRESH = True
 # mirror of "default" (the same test database). Nothing reads from it unless a test
 # names it in DATABASE_REPLICAS (override_settings); DATABASE_REPLICA_URLS stays unset.
 DATABASES = {**DATABASES, "replica": {**DATABASES["default"], "TEST": {"MIRROR": "default"}}}  # noqa: F405
+
+# Background tasks run at once, in the request that enqueues them: an intake fetch has
+# finished by the redirect that follows (tests/test_intake_page.py).
+TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}

@@ -19,7 +19,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import CheckConstraint, UniqueConstraint
 
 from claims.models import ActorAlias, Attribution, Claim, ClaimLink, Quantity
-from sources.models import Derivation, Outlet, Source, SourceSignatureBand
+from sources.models import Derivation, IntakeRequest, Outlet, Source, SourceSignatureBand
 from tests.factories import (
     make_actor,
     make_attribution,
@@ -187,6 +187,15 @@ def test_many_outlets_without_a_domain_are_accepted():
     make_outlet(domain="")
     make_outlet(domain="")
     assert Outlet.objects.filter(domain="").count() == 2
+
+
+@covers("intake_request_status_valid", "intake_request_input_valid")
+def test_intake_request_with_an_unknown_status_or_input_is_rejected_by_database():
+    IntakeRequest.objects.create(input="url", url="https://news.example/a", status="queued")
+    with violates("intake_request_status_valid"):
+        IntakeRequest.objects.create(input="url", url="https://news.example/a", status="lost")
+    with violates("intake_request_input_valid"):
+        IntakeRequest.objects.create(input="fax", status="done")
 
 
 @covers("source_url_unique")

@@ -34,12 +34,14 @@ def generate(*args):
 
 def content_models():
     """The models of claims and sources a reader sees (not their history, nor the search
-    documents derived from them)."""
+    documents derived from them, nor intake's requests)."""
     return [
         model
         for label in ("claims", "sources")
         for model in apps.get_app_config(label).get_models(include_auto_created=True)
-        if not model.__name__.startswith("Historical") and not hasattr(model, "derived_rebuild")
+        if not model.__name__.startswith("Historical")
+        and not hasattr(model, "derived_rebuild")
+        and getattr(model, "public", True)  # not staff's working rows (intake requests)
     ]
 
 

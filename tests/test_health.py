@@ -18,6 +18,7 @@ from django.core.cache import cache
 from django.db import OperationalError, connection, transaction
 from django.db.migrations.recorder import MigrationRecorder
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import path
 
 from claims.models import Claim
@@ -101,6 +102,51 @@ def test_readyz_answers_503_when_the_cache_fails(client, monkeypatch):
     assert response.status_code == 503
     assert response.json()["checks"]["cache"] == "failed"
     assert "cache server gone" not in response.content.decode()  # the reason goes to the log only
+
+
+DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+
+@pytest.mark.django_db
+def test_readyz_reports_the_task_queue_in_one_query(client, monkeypatch):
+    """With django-tasks-db's backend (production's), /readyz says how the background
+    tasks' queue stands: one more query, and a late worker is reported, never a 503."""
+    import datetime as dt
+
+    from django.tasks import TaskResultStatus
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    monkeypatch.setattr(health, "_migrations_applied", True)
+    with CaptureQueriesContext(connection) as without:
+        assert "tasks" not in client.get("/readyz").json()  # the suite's immediate backend: nothing to report
+    with override_settings(TASKS=DATABASE_TASKS):
+        with CaptureQueriesContext(connection) as with_tasks:
+            response = client.get("/readyz")
+        assert response.json()["tasks"] == {"waiting": 0, "oldest_waiting_seconds": 0, "worker": "ok"}
+        assert len(with_tasks) == len(without) + 1
+
+        fetch_task = "sources.intake.tasks.fetch_intake"
+        waiting = DBTaskResult.objects.create(
+            args_kwargs={"args": [1], "kwargs": {}},
+            task_path=fetch_task,
+            backend_name="default",
+            run_after=timezone.now(),
+        )
+        DBTaskResult.objects.filter(pk=waiting.pk).update(enqueued_at=timezone.now() - dt.timedelta(minutes=5))
+        DBTaskResult.objects.create(  # done long ago: not waiting
+            args_kwargs={"args": [2], "kwargs": {}},
+            task_path=fetch_task,
+            backend_name="default",
+            run_after=timezone.now(),
+            status=TaskResultStatus.SUCCESSFUL,
+        )
+        response = client.get("/readyz")
+
+    assert response.status_code == 200
+    tasks = response.json()["tasks"]
+    assert (tasks["waiting"], tasks["worker"]) == (1, "late")
+    assert 299 < tasks["oldest_waiting_seconds"] < 400
 
 
 @pytest.mark.django_db

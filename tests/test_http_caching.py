@@ -355,6 +355,19 @@ def test_derived_tables_raise_no_counter_and_keep_djangos_fast_delete(claim, dja
         assert Collector("default").can_fast_delete(model.objects.all()), model
 
 
+def test_intake_requests_raise_no_counter(claim, django_capture_on_commit_callbacks):
+    """Staff's working rows (`public = False`): no public page shows them."""
+    from sources.models import IntakeRequest
+
+    version = SiteVersion.objects.get().version
+    with django_capture_on_commit_callbacks(execute=True):
+        entry = IntakeRequest.objects.create(input="text", format="text", content=b"Words.", status="done")
+        entry.error = "x"
+        entry.save()
+        entry.delete()
+    assert SiteVersion.objects.get().version == version
+
+
 def test_rebuilding_the_search_documents_changes_the_tag(client, claim):
     from django.core.management import call_command
 

@@ -132,10 +132,8 @@ def test_malformed_dates_are_no_date_not_a_crash():
     assert extract.extract(page.encode(), format="html").title == "Harbour reopens"
 
 
-def test_a_file_larger_than_the_limit_is_refused_before_it_is_parsed(tmp_path, monkeypatch):
-    from sources.management.commands import intake as command
-
-    monkeypatch.setattr(command, "MAX_BYTES", 1000)
+def test_a_file_larger_than_the_limit_is_refused_before_it_is_parsed(tmp_path, settings):
+    settings.INTAKE_FETCH_MAX_BYTES = 1000
     path = tmp_path / "big.txt"
     path.write_text("word " * 300)
     with pytest.raises(CommandError, match="big.txt: larger than"):
@@ -318,7 +316,8 @@ def test_a_failing_save_writes_nothing(original):
         (["missing.html"], "", "cannot read it"),
         (["notes.docx"], "", "give an .html, .htm, .pdf or .txt file"),
         (["-"], "  \n ", "No text found"),
-        (["https://example.org/story"], "", "fetching a URL is not available yet"),
+        (["ftp://example.org/story"], "", "only http:// and https:// addresses can be fetched"),
+        (["http://127.0.0.1:9/story"], "", "127.0.0.1 is a loopback address"),
         (["-", "--url", "ftp://example.org/x"], "Some text.", "give an http:// or https:// address"),
     ],
 )

@@ -220,3 +220,45 @@ def test_admin_logs_in_styled_by_its_own_static_files(served, browsing):
     header_colour = page.locator("#header").evaluate("e => getComputedStyle(e).backgroundColor")
     assert header_colour not in ("rgba(0, 0, 0, 0)", "transparent"), header_colour
     assert seen.problems == [], seen.problems
+
+
+ENQUEUE_FETCH = """
+from sources.intake.tasks import fetch_intake
+from sources.models import IntakeRequest
+entry = IntakeRequest.objects.create(input="url", url="http://127.0.0.1:9/never-fetched")
+fetch_intake.enqueue(entry.pk)
+print(entry.pk)
+"""
+
+
+def test_the_task_worker_runs_beside_gunicorn_and_readyz_reports_it(served):
+    """An intake fetch enqueued from another process is taken by the worker `make serve`
+    started (refused here: a loopback address, as production settings say)."""
+    secret_key = (served["tmp"] / "secret_key").read_text().strip()
+    env = {
+        **{k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "TZ")},
+        "DATABASE_URL": f"sqlite:///{served['tmp'] / 'db.sqlite3'}",
+        "SECRET_KEY": secret_key,
+    }
+    enqueued = subprocess.run(  # noqa: S603 - our own interpreter and code
+        [sys.executable, "manage.py", "shell", "-c", ENQUEUE_FETCH],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=STARTUP_TIMEOUT,
+    )
+    assert enqueued.returncode == 0, enqueued.stderr
+    pk = int(enqueued.stdout.strip().splitlines()[-1])
+    deadline = time.monotonic() + 30
+    while True:
+        with sqlite3.connect(served["tmp"] / "db.sqlite3") as db:
+            status, error = db.execute("SELECT status, error FROM sources_intakerequest WHERE id = ?", (pk,)).fetchone()
+        if status == "failed" or time.monotonic() > deadline:
+            break
+        time.sleep(0.25)
+    assert (status, error.split(":")[0]) == ("failed", "127.0.0.1 is a loopback address")
+    assert "Starting worker" in served["log"].read_text()
+    status, _, body = fetch(served["base"] + "/readyz")
+    assert status == 200
+    assert __import__("json").loads(body)["tasks"] == {"waiting": 0, "oldest_waiting_seconds": 0, "worker": "ok"}

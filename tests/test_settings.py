@@ -34,6 +34,7 @@ OUR_VARIABLES = (
     *("CLAIMS_WEB_PROCESS", "LOG_FORMAT", "LOG_LEVEL"),
     *("DATABASE_REPLICA_URLS", "READ_PRIMARY_SECONDS", "HTTP_CACHE_MAX_AGE", "HTTP_CACHE_MAX_AGE_FILES"),
     "PAGE_CACHE_SECONDS",
+    *("INTAKE_FETCH_MAX_BYTES", "INTAKE_FETCH_TIMEOUT", "INTAKE_ALLOW_PRIVATE_ADDRESSES", "TASKS_WORKER_LATE_SECONDS"),
 )
 SHOW_SETTINGS = (
     "from django.conf import settings as s; "
@@ -79,8 +80,15 @@ GOOD = {"SECRET_KEY": "a-long-enough-test-secret", "DEBUG": "0", "DATABASE_URL":
         ({**GOOD, "DEBUG": "maybe"}, "DEBUG='maybe'", "is not a boolean"),
         ({k: v for k, v in GOOD.items() if k != "SECRET_KEY"}, "SECRET_KEY", "must be set when DEBUG is off"),
         ({**GOOD, "SECRET_KEY": ""}, "SECRET_KEY", "must be set when DEBUG is off"),
+        ({**GOOD, "INTAKE_FETCH_MAX_BYTES": "20MB"}, "INTAKE_FETCH_MAX_BYTES='20MB'", "is not an integer"),
+        ({**GOOD, "INTAKE_FETCH_TIMEOUT": "0"}, "INTAKE_FETCH_TIMEOUT=0", "must be 1 or more"),
+        ({**GOOD, "INTAKE_ALLOW_PRIVATE_ADDRESSES": "sometimes"}, "INTAKE_ALLOW_PRIVATE_ADDRESSES", "not a boolean"),
+        ({**GOOD, "TASKS_WORKER_LATE_SECONDS": "-5"}, "TASKS_WORKER_LATE_SECONDS=-5", "must be 1 or more"),
     ],
-    ids=["mysql-url", "not-a-url", "postgres-without-name", "debug-maybe", "no-secret-key", "empty-secret-key"],
+    ids=[
+        *("mysql-url", "not-a-url", "postgres-without-name", "debug-maybe", "no-secret-key", "empty-secret-key"),
+        *("intake-bytes-with-unit", "intake-timeout-zero", "intake-private-sometimes", "tasks-late-negative"),
+    ],
 )
 def test_start_up_with_malformed_environment_fails_naming_the_variable(monkeypatch, variables, named, explained):
     with pytest.raises(ImproperlyConfigured) as excinfo:
@@ -92,6 +100,22 @@ def test_start_up_with_malformed_environment_fails_naming_the_variable(monkeypat
 def test_start_up_with_well_formed_environment_succeeds_with_those_settings(monkeypatch):
     settings = evaluate_settings(monkeypatch, **GOOD)
     assert shown(settings) == "False|django.db.backends.sqlite3|/tmp/never-opened.sqlite3|a-long-enough-test-secret"
+
+
+def test_intake_fetch_settings_are_read_from_the_environment(monkeypatch):
+    settings = evaluate_settings(monkeypatch, **GOOD)
+    assert (settings.INTAKE_FETCH_MAX_BYTES, settings.INTAKE_FETCH_TIMEOUT) == (20 * 2**20, 20)
+    assert settings.INTAKE_ALLOW_PRIVATE_ADDRESSES is False
+    assert settings.TASKS["default"]["BACKEND"] == "django_tasks_db.DatabaseBackend"
+    settings = evaluate_settings(
+        monkeypatch,
+        **GOOD,
+        INTAKE_FETCH_MAX_BYTES="1048576",
+        INTAKE_FETCH_TIMEOUT="5",
+        INTAKE_ALLOW_PRIVATE_ADDRESSES="yes",
+    )
+    assert (settings.INTAKE_FETCH_MAX_BYTES, settings.INTAKE_FETCH_TIMEOUT) == (2**20, 5)
+    assert settings.INTAKE_ALLOW_PRIVATE_ADDRESSES is True
 
 
 def test_start_up_in_debug_without_secret_key_uses_the_development_key(monkeypatch):

@@ -31,13 +31,16 @@ def connect() -> None:
     """Receivers on each model of PUBLIC_APPS, not on every model: a model with delete
     receivers loses Django's fast (one-statement) delete in cascades, so simple_history's
     historical models, deleted in bulk and only beside a change to their record, get no
-    post_delete receiver, and derived tables (`derived_rebuild`) none at all."""
+    post_delete receiver, and derived tables (`derived_rebuild`) none at all. A model
+    that says `public = False` (sources.IntakeRequest) is shown on no public page: none."""
     uid = "web.site_changes"
     for app in PUBLIC_APPS:
         for model in apps.get_app_config(app).get_models(include_auto_created=True):
             label = model._meta.label_lower
             if hasattr(model, "derived_rebuild"):
                 continue  # derived data (search documents, copy index): written only beside a change that bumps
+            if getattr(model, "public", True) is False:
+                continue  # staff's working rows no public page shows (intake requests)
             post_save.connect(_changed, sender=model, weak=False, dispatch_uid=f"{uid}.save.{label}")
             if model._meta.auto_created:  # a many-to-many table: its changes come as m2m_changed
                 m2m_changed.connect(_m2m_changed, sender=model, weak=False, dispatch_uid=f"{uid}.m2m.{label}")

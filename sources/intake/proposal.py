@@ -14,9 +14,9 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, transaction
 from django.db.models import Q
-from django.utils.text import slugify
 
 from history.tracking import recording
+from operations.slugs import slug_for
 from sources.date_fields import ReportedDate
 from sources.intake import compare, extract, signatures
 from sources.models import Derivation, Outlet, OutletKind, Source, SourceKind, normalize_url
@@ -106,7 +106,7 @@ def propose(raw: bytes, *, format: str, url: str = "", using: str = DEFAULT_DB_A
     title = found.title or found.text.split("\n", 1)[0][:500]
     source = {
         "title": title,
-        "slug": _free_slug(Source, slugify(title)[:140] or "source", using),
+        "slug": slug_for(title, Source.objects.using(using), fallback="source"),
         "url": address,
         "kind": kind,
         "authors": "\n".join(found.authors),
@@ -144,17 +144,8 @@ def _outlet(address: str, site_name: str, using: str) -> ProposedOutlet | None:
             match = stored[domain]
             return ProposedOutlet(name=match.name, slug=match.slug, domain=match.domain, kind=match.kind, id=match.pk)
     name = site_name or host
-    return ProposedOutlet(name=name[:200], slug=_free_slug(Outlet, slugify(name)[:90] or "outlet", using), domain=host)
-
-
-def _free_slug(model, base: str, using: str) -> str:
-    """`base`, or `base-2`, `base-3` ... the first no stored record has."""
-    taken = set(model.objects.using(using).filter(slug__startswith=base).values_list("slug", flat=True))
-    slug, n = base, 1
-    while slug in taken:
-        n += 1
-        slug = f"{base}-{n}"
-    return slug
+    slug = slug_for(name, Outlet.objects.using(using), key_words=False, fallback="outlet")
+    return ProposedOutlet(name=name[:200], slug=slug, domain=host)
 
 
 def _already_stored(source: dict, using: str) -> dict[int, str]:

@@ -2,26 +2,28 @@ import json
 import sys
 from pathlib import Path
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, DatabaseError
 
 from sources.intake import ExtractionError, accept, propose
+from sources.intake.fetch import FetchError, fetch
 
-# A news page, a report as PDF: far below this; a bigger file is refused before it is parsed.
-MAX_BYTES = 20 * 2**20
 FORMATS = {".html": "html", ".htm": "html", ".pdf": "pdf", ".txt": "text"}
 
 
 class Command(BaseCommand):
     help = (
-        "Propose a Source from a document: an .html/.htm page, a .pdf or a .txt file, or '-' for text on "
-        "stdin. Prints the fields, the outlet matched by domain, the stored sources it republishes, "
+        "Propose a Source from a document: an http(s) address, an .html/.htm page, a .pdf or a .txt file, or "
+        "'-' for text on stdin. Prints the fields, the outlet matched by domain, the stored sources it republishes, "
         "summarises or quotes (with scores and passages) and flags. Writes nothing without --save."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("path", help="A local .html, .htm, .pdf or .txt file, or - for text on stdin.")
+        parser.add_argument(
+            "path", help="An http:// or https:// address, a local .html, .htm, .pdf or .txt file, or - for stdin."
+        )
         parser.add_argument("--url", default="", help="The document's address, when known (outlet and Source URL).")
         parser.add_argument("--json", action="store_true", help="Print the proposal as JSON.")
         parser.add_argument(
@@ -30,7 +32,8 @@ class Command(BaseCommand):
         parser.add_argument("--database", default=DEFAULT_DB_ALIAS)
 
     def handle(self, *, path, url, json: bool, save, database, **options):
-        raw, format = self.read(path)
+        raw, format, fetched_from = self.read(path)
+        url = url or fetched_from
         if url and not url.lower().startswith(("http://", "https://")):
             raise CommandError(f"--url {url!r}: give an http:// or https:// address.")
         try:
@@ -54,28 +57,34 @@ class Command(BaseCommand):
             wrote += [f"derivation: {d.kind} {d.derived_from.slug!r}" for d in derivations]
             (self.stderr if json else self.stdout).write(self.style.SUCCESS("Saved " + "; ".join(wrote) + "."))
 
-    def read(self, path: str) -> tuple[bytes, str]:
-        if path.lower().startswith(("http://", "https://")):
-            raise CommandError(
-                f"{path}: fetching a URL is not available yet. Save the page and give its file, with --url {path}"
-            )
+    def read(self, path: str) -> tuple[bytes, str, str]:
+        """The document's bytes, its format, and the address it was fetched from (after
+        redirects) when `path` is one: fetched here, with the intake page's checks."""
+        limit = settings.INTAKE_FETCH_MAX_BYTES
+        if "://" in path:
+            try:
+                fetched = fetch(path)
+            except FetchError as exc:
+                raise CommandError(str(exc)) from None
+            return fetched.content, fetched.format, fetched.url
         if path == "-":
-            raw = sys.stdin.buffer.read(MAX_BYTES + 1) if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode()
-            return self.within_limit(path, raw), "text"
+            raw = sys.stdin.buffer.read(limit + 1) if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode()
+            return self.within_limit(path, raw), "text", ""
         file = Path(path)
         format = FORMATS.get(file.suffix.lower())
         if format is None:
             raise CommandError(f"{path}: give an .html, .htm, .pdf or .txt file, or - for text on stdin.")
         try:
             with file.open("rb") as opened:
-                return self.within_limit(path, opened.read(MAX_BYTES + 1)), format
+                return self.within_limit(path, opened.read(limit + 1)), format, ""
         except OSError as exc:
             raise CommandError(f"{path}: cannot read it ({exc.strerror}).") from None
 
     @staticmethod
     def within_limit(path: str, raw: bytes) -> bytes:
-        if len(raw) > MAX_BYTES:
-            raise CommandError(f"{path}: larger than {MAX_BYTES // 2**20} MiB, the most intake reads.")
+        limit = settings.INTAKE_FETCH_MAX_BYTES
+        if len(raw) > limit:
+            raise CommandError(f"{path}: larger than {limit:,} bytes, the most intake reads (INTAKE_FETCH_MAX_BYTES).")
         return raw
 
     def print_json(self, data: dict) -> None:

@@ -14,10 +14,13 @@ deleted records (bring one back): see history/admin.py.
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import MinValueValidator
+from django.db import models
 from django.db.models import Prefetch
-from django.urls import reverse
+from django.urls import path, reverse
 
 from claims import services
+from claims.admin_fields import FigureField
+from claims.admin_search import RankedSearchMixin
 from claims.models import (
     Actor,
     ActorAlias,
@@ -31,6 +34,7 @@ from claims.models import (
     DenialCitation,
     DenialKind,
     DenialOtherKind,
+    DenialRedirect,
     DenialSearchDocument,
     Materiel,
     PublicationState,
@@ -38,11 +42,13 @@ from claims.models import (
     Quantity,
     Topic,
 )
+from claims.quote_admin import QuoteView
 from claims.search_documents import matching_documents
 from history.admin import HistoryAdminMixin, HistoryForm
 from operations.admin_scale import TypedRecordFilter, YearFilter, shown_count
 from operations.django_fixes import StackedInline, TabularInline
 from operations.formsets import GuardedInlineFormSet
+from operations.slugs import AutoSlugAdminMixin
 from sources.admin import date_in_words, html_list
 from sources.date_fields import newest_first
 
@@ -209,6 +215,9 @@ class AttributionInline(TabularInline):
     max_num = 30
     verbose_name_plural = "relay chain, from the origin (1) towards the public"
 
+    class Media:
+        css = {"all": ["css/admin-claim-form.css"]}  # the row within a 1,280 px screen
+
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("actor")
 
@@ -227,6 +236,7 @@ class QuantityInline(StackedInline):
     readonly_fields = ["reading"]
     ordering = ["position", "pk"]
     autocomplete_fields = ["materiel"]
+    formfield_overrides = {models.DecimalField: {"form_class": FigureField}}  # "13000", not "13000.00"
     extra = 0
     max_num = 50
 
@@ -316,7 +326,8 @@ class TopicFilter(TypedRecordFilter):
 
 
 @admin.register(Claim)
-class ClaimAdmin(PublicationAdmin):
+class ClaimAdmin(AutoSlugAdminMixin, PublicationAdmin):
+    slug_from, slug_key_words = "proposition", True  # operations/slugs.py: no prepopulated_fields
     publish_permission = "claims.publish_claim"
     search_documents = ClaimSearchDocument
     list_display = [
@@ -343,7 +354,6 @@ class ClaimAdmin(PublicationAdmin):
     # they name what a document holds, and give the admin its search box.
     search_fields = ["proposition", "slug", "attributions__actor__name", "attributions__actor__aliases__name"]
     search_help_text = "Words of the proposition, its quotes or the names of the actors in it; or its slug."
-    prepopulated_fields = {"slug": ["proposition"]}
     autocomplete_fields = ["subjects", "topics", "materiel"]
     readonly_fields = ["version", "created_at", "updated_at", "denial_links", "links_in"]
     fieldsets = [
@@ -369,6 +379,11 @@ class ClaimAdmin(PublicationAdmin):
     inlines = [AttributionInline, QuantityInline, ClaimCitationInline, ClaimLinkInline]
     ordering = newest_first("made")
     shown_counts = {"denial_count": "denials"}
+
+    def get_urls(self):
+        # Before the admin's own: "<path:object_id>/" would take "quote/1/" otherwise.
+        quote = path("quote/<int:source_pk>/", self.admin_site.admin_view(QuoteView(self)), name="claims_claim_quote")
+        return [quote, *super().get_urls()]
 
     def get_queryset(self, request):
         chain = Attribution.objects.select_related("actor").order_by("position", "pk")
@@ -408,7 +423,8 @@ class ClaimAdmin(PublicationAdmin):
 
 
 @admin.register(Denial)
-class DenialAdmin(PublicationAdmin):
+class DenialAdmin(AutoSlugAdminMixin, PublicationAdmin):
+    slug_from, slug_key_words = "statement", True  # operations/slugs.py: no prepopulated_fields
     publish_permission = "claims.publish_denial"
     search_documents = DenialSearchDocument
     list_display = ["__str__", "made_display", "kind", "denier_names", "claim_count", "state"]
@@ -416,7 +432,6 @@ class DenialAdmin(PublicationAdmin):
     # As for claims: through the denials' search documents.
     search_fields = ["statement", "slug", "deniers__name", "deniers__aliases__name"]
     search_help_text = "Words of the statement, its quotes or the deniers' names; or its slug."
-    prepopulated_fields = {"slug": ["statement"]}
     autocomplete_fields = ["deniers", "claims"]
     readonly_fields = ["version", "created_at", "updated_at", "old_addresses"]
     fieldsets = [
@@ -427,6 +442,10 @@ class DenialAdmin(PublicationAdmin):
         ("Notes", {"fields": ["notes", "old_addresses"]}),
     ]
     inlines = [DenialOtherKindInline, DenialCitationInline]
+
+    def slug_also_taken(self):
+        return (DenialRedirect.objects.all(),)  # old addresses of merged denials stay theirs
+
     actions = ["publish_selected", "merge_selected"]
     ordering = newest_first("made")
     shown_counts = {"claim_count": "claims"}
@@ -467,15 +486,20 @@ class DenialAdmin(PublicationAdmin):
 
 
 @admin.register(Actor)
-class ActorAdmin(HistoryAdminMixin):
+class ActorAdmin(RankedSearchMixin, AutoSlugAdminMixin, HistoryAdminMixin):
     list_display = ["name", "kind", "country", "parent", "alias_names"]
     list_filter = ["kind", "country"]
     list_select_related = ["parent"]
     search_fields = ["name", "slug", "aliases__name", "wikidata_id"]
-    prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["parent"]
     fields = ["name", "slug", "kind", "country", "parent", "wikidata_id", "description", "track_record"]
     inlines = [ActorAliasInline]
+    alias_model, alias_fk, autocomplete_related = ActorAlias, "actor", ("parent",)  # claims/admin_search.py
+
+    def autocomplete_label(self, obj):
+        """ "National Intelligence Service — agency, South Korea"."""
+        parent = f", {obj.parent.name}" if obj.parent_id else ""
+        return f"{obj.name} — {obj.get_kind_display()}{parent}"
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("aliases")
@@ -496,10 +520,9 @@ class ActorAliasAdmin(HistoryAdminMixin):
 
 
 @admin.register(Topic)
-class TopicAdmin(HistoryAdminMixin):
+class TopicAdmin(RankedSearchMixin, AutoSlugAdminMixin, HistoryAdminMixin):
     list_display = ["name", "slug", "claim_count"]
     search_fields = ["name", "slug", "description"]
-    prepopulated_fields = {"slug": ["name"]}
     fields = ["name", "slug", "description"]
     shown_counts = {"claim_count": "claims"}
 
@@ -509,14 +532,18 @@ class TopicAdmin(HistoryAdminMixin):
 
 
 @admin.register(Materiel)
-class MaterielAdmin(HistoryAdminMixin):
+class MaterielAdmin(RankedSearchMixin, AutoSlugAdminMixin, HistoryAdminMixin):
     list_display = ["name", "category", "parent"]
     list_filter = ["category"]
     list_select_related = ["parent"]
     search_fields = ["name", "slug", "description"]
-    prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["parent"]
     fields = ["name", "slug", "category", "parent", "description"]
+    autocomplete_related = ("parent",)
+
+    def autocomplete_label(self, obj):
+        parent = f", {obj.parent.name}" if obj.parent_id else ""
+        return f"{obj.name} — {obj.get_category_display()}{parent}"
 
 
 # The parts of a claim or denial, each also reachable on its own
@@ -543,6 +570,7 @@ class QuantityAdmin(HistoryAdminMixin):
     list_select_related = ["claim", "materiel"]
     search_fields = ["item", "as_worded", "unit", "claim__proposition", "claim__slug"]
     autocomplete_fields = ["claim", "materiel"]
+    formfield_overrides = {models.DecimalField: {"form_class": FigureField}}
     fields = [
         "claim",
         ("position", "as_worded"),

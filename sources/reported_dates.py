@@ -391,7 +391,7 @@ def relative(phrase: str, *, reference: dt.date) -> Inferred | None:
       reference; None on that first day, when no such day exists.
     - "early/mid/late August": the 1st–10th, 11th–20th, 21st–end of the latest August
       that had begun by the reference day; "August" is the whole month; a year may
-      follow ("late August 2022").
+      follow ("late August 2022", "August last year", "August this year").
     - "early/mid/late 2022": January–April, May–August, September–December: the same
       thirds as for months, as intervals: a bounded third, not "about June".
     - "by October": on or before the end of that month: [..2023-10].
@@ -423,7 +423,7 @@ _YEAR_THIRD_NAMES = {"early": "first", "mid": "middle", "late": "last"}
 _THIRD_NAMES = {"early": "the 1st to the 10th", "mid": "the 11th to the 20th", "late": "the 21st to the end"}
 
 _WEEKDAY = "(?P<weekday>" + "|".join(_WEEKDAYS) + ")"
-_MONTH = "(?P<month>" + "|".join(_MONTHS) + ")(?: (?P<year>\\d{4}))?"
+_MONTH = "(?P<month>" + "|".join(_MONTHS) + ")(?: (?P<year>\\d{4})| (?P<which_year>last|this) year)?"
 _COUNT = "(?P<count>\\d{1,3}|" + "|".join(_NUMBERS) + ")"
 
 
@@ -470,10 +470,14 @@ def _ago(reference, count, unit):
     return _period(reference, unit, -n)[2], f"the calendar {unit} {n} {unit}{'s' * (n > 1)} before its own"
 
 
-def _month_part(reference, month, year, part=None):
-    """Part of `year`'s month, or else of the latest such month begun by the reference day."""
+def _month_part(reference, month, year, part=None, which_year=None):
+    """Part of `year`'s month ("August 2023", "August last year"), or else of the latest
+    such month begun by the reference day."""
     number, (first_day, last_day) = _MONTHS[month], _THIRDS.get(part, (1, 31))
-    if year:
+    if which_year:
+        year = reference.year - (which_year == "last")
+        whose = f"{month.title()} of the {'year before' if which_year == 'last' else 'same year as'} the source's"
+    elif year:
         year, whose = int(year), f"{month.title()} {year}"
     else:
         year = reference.year - (dt.date(reference.year, number, first_day) > reference)
@@ -517,3 +521,11 @@ _PHRASES = [
     (f"by {_MONTH}", _by),
     ("since (?P<rest>.+)", _since),
 ]
+
+
+def relative_wordings() -> tuple[str, ...]:
+    """The patterns relative() reads, in its order: lower case, single spaces, with named
+    groups. For finding such wording in running text (claims/suggestions.py) without a
+    second copy of the table; "since (?P<rest>.+)" is listed as it is, so a caller that
+    searches text should treat "since" as a prefix of the others."""
+    return tuple(pattern for pattern, _ in _PHRASES)

@@ -7,7 +7,7 @@ settings.INSTALLED_APPS names CurationAdminConfig in place of django.contrib.adm
 
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from claims.admin_search import LabelledAutocompleteJsonView
 
@@ -49,12 +49,9 @@ class CurationSite(admin.AdminSite):
     def autocomplete_view(self, request):
         return LabelledAutocompleteJsonView.as_view(admin_site=self)(request)
 
-    def intake_url(self) -> str | None:
-        """The source intake page, where it exists (sources/admin.py may add it)."""
-        try:
-            return reverse(f"{self.name}:{INTAKE_URL_NAME}", current_app=self.name)
-        except NoReverseMatch:
-            return None
+    def intake_url(self) -> str:
+        """The source intake page (sources/admin_intake.py)."""
+        return reverse(f"{self.name}:{INTAKE_URL_NAME}", current_app=self.name)
 
     def get_app_list(self, request, app_label=None):
         """Every app's own page (app_label given) as Django lists it; the home page and
@@ -80,19 +77,17 @@ class CurationSite(admin.AdminSite):
             first_app, first_model = rows[0]
             models = [model for _, model in rows]
             if labels == ["sources.source"] and first_model.get("add_url"):
-                intake = self.intake_url()
-                if intake:
-                    models.append(
-                        {
-                            "name": "Add from a page, file or text",
-                            "object_name": "SourceIntake",
-                            "admin_url": intake,
-                            "add_url": None,
-                            "perms": first_model["perms"],
-                            "view_only": False,
-                            "is_action": True,
-                        }
-                    )
+                models.append(
+                    {
+                        "name": "Add from a page, file or text",
+                        "object_name": "SourceIntake",
+                        "admin_url": self.intake_url(),
+                        "add_url": None,
+                        "perms": first_model["perms"],
+                        "view_only": False,
+                        "is_action": True,
+                    }
+                )
             single = len(labels) == 1
             groups.append(
                 {

@@ -51,6 +51,14 @@ def content_fields(model) -> list[models.Field]:
     return model.content_fields()
 
 
+def shown_fields(model) -> list[models.Field]:
+    """The content fields a diff shows: not a reported date's earliest and latest day,
+    which follow from its EDTF text (a month would show as two invented days)."""
+    dates = getattr(model, "reported_date_names", list)()
+    bounds = {f"{name}_{end}" for name in dates for end in ("earliest", "latest")}
+    return [f for f in content_fields(model) if f.attname not in bounds]
+
+
 def part_relations(model) -> list[tuple[str, type, str]]:
     """The parts edited with a record and restored with it: (related name, model, the
     part's foreign key attname), from the model's `history_parts`."""
@@ -206,7 +214,7 @@ def m2m_snapshot(m2m_field, history_ids) -> dict[int, set[int]]:
 
 
 def _attach_changes(model, revisions):
-    fields = content_fields(model)
+    fields = shown_fields(model)
     for previous, revision in zip([None, *revisions], revisions, strict=False):
         if revision.type == DELETED:
             continue
@@ -229,7 +237,7 @@ def _attach_changes(model, revisions):
 def diff_values(model, old: dict, new: dict) -> list[Change]:
     """Changes between two states given as {attname or m2m name: value}."""
     changes = []
-    for f in content_fields(model):
+    for f in shown_fields(model):
         if old.get(f.attname) != new.get(f.attname):
             changes.append(Change(str(f.verbose_name), f.attname, old.get(f.attname), new.get(f.attname)))
     for m2m_field in tracked_m2m_fields(model):

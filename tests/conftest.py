@@ -1,11 +1,24 @@
 """Fixtures shared by the suite: staff users of each curation group, logged in; and the
 demo data, imported once per test module."""
 
+import importlib
+from types import SimpleNamespace
+
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.migrations.executor import MigrationExecutor
 
 from tests.export_world import add_addresses, import_demo
 from tests.factories import make_user
+
+
+@pytest.fixture
+def groups(transactional_db):
+    """The curation groups, made again: a test in a real transaction starts from a
+    database another such test may have emptied (groups come from a migration)."""
+    migration = importlib.import_module("claims.migrations.0002_groups")
+    state_apps = MigrationExecutor(connection).loader.project_state(("claims", "0002_groups")).apps
+    migration.create_groups(state_apps, SimpleNamespace(connection=connection))
 
 
 @pytest.fixture

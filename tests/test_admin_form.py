@@ -445,7 +445,7 @@ def test_the_admin_home_lists_the_curation_steps_in_order(analyst_client):
     groups = [(app["name"], [m["object_name"] for m in app["models"]]) for app in response.context["app_list"]]
     assert groups[:6] == [
         ("1. Outlets", ["Outlet"]),
-        ("2. Sources", ["Source"]),
+        ("2. Sources", ["Source", "SourceIntake"]),  # and "Add from a page, file or text"
         ("3. Claims", ["Claim"]),
         ("4. Denials", ["Denial"]),
         ("Reference: who and what claims are about", ["Actor", "ActorAlias", "Topic", "Materiel"]),
@@ -456,16 +456,7 @@ def test_the_admin_home_lists_the_curation_steps_in_order(analyst_client):
     ]
     page = response.content.decode()
     assert page.index("1. Outlets") < page.index("2. Sources") < page.index("3. Claims") < page.index("4. Denials")
-    assert "Add from a page, file or text" not in page  # no intake page on this branch
-
-
-@pytest.mark.django_db
-def test_the_admin_home_links_to_source_intake_where_it_exists(analyst_client, monkeypatch):
-    monkeypatch.setattr("config.admin_site.INTAKE_URL_NAME", "sources_derivation_add")  # stands in for it
-
-    page = analyst_client.get(reverse("admin:index")).content.decode()
-
-    link = f'<a href="{reverse("admin:sources_derivation_add")}" class="addlink">Add from a page, file or text</a>'
+    link = f'<a href="{reverse("admin:sources_source_intake")}" class="addlink">Add from a page, file or text</a>'
     assert link in page
 
 

@@ -3,14 +3,11 @@ turn; the second save is refused with what changed meanwhile, nothing is overwri
 and the second person's input stays on the form. Claims, denials and sources carry a
 version that a compare-and-swap raises on every saved change."""
 
-import importlib
 import threading
 import time
-from types import SimpleNamespace
 
 import pytest
 from django.db import connection, transaction
-from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
 
 from claims.models import Claim, Denial, PublicationState
@@ -39,15 +36,6 @@ def two_analysts(db, django_user_model):
     first = make_user(django_user_model, "analyst", "first-analyst")
     second = make_user(django_user_model, "analyst", "second-analyst")
     return logged_in(first), logged_in(second)
-
-
-@pytest.fixture
-def groups(transactional_db):
-    """The curation groups, made again: a test in a real transaction starts from a
-    database another such test may have emptied (groups come from a migration)."""
-    migration = importlib.import_module("claims.migrations.0002_groups")
-    state_apps = MigrationExecutor(connection).loader.project_state(("claims", "0002_groups")).apps
-    migration.create_groups(state_apps, SimpleNamespace(connection=connection))
 
 
 def open_for_edit(client, obj) -> dict:

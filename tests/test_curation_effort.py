@@ -212,26 +212,23 @@ class Counter:
     def fill(self, selector: str, value: str):
         """Type a value into a field; nothing (and not counted) when it already holds it."""
         box = self.page.locator(selector)
-        if box.input_value() == value:
-            return
-        self.count("field", selector)
-        box.fill(value)
+        self._unless(box.input_value() == value, "field", selector, lambda: box.fill(value))
 
     def select_option(self, selector: str, value: str):
         """Choose from a <select>, by value; nothing when it is already chosen."""
         box = self.page.locator(selector)
-        if box.input_value() == value:
-            return
-        self.count("field", selector)
-        box.select_option(value)
+        self._unless(box.input_value() == value, "field", selector, lambda: box.select_option(value))
 
     def check(self, selector: str, checked: bool):
         """Tick or untick a box (a click); nothing when it is already so."""
         box = self.page.locator(selector)
-        if box.is_checked() == checked:
-            return
-        self.count("click", selector)
-        box.click()
+        self._unless(box.is_checked() == checked, "click", selector, box.click)
+
+    def _unless(self, already_so: bool, kind: str, selector: str, act):
+        """A prefilled value the analyst leaves alone costs nothing; a correction, one action."""
+        if not already_so:
+            self.count(kind, selector)
+            act()
 
     def autocomplete(self, select_id: str, search: str, option: str):
         """Pick a result of the admin's select2 autocomplete: type the search (1), click

@@ -360,6 +360,17 @@ def test_history_page_lists_changes_to_the_parts(analyst_client):
     assert ("channel", "(blank)", "told reporters") in part["changes"]
 
 
+def test_history_page_shows_a_date_as_entered_not_its_derived_days(analyst_client):
+    claim = published_story()
+    post_change(analyst_client, claim, made_edtf="2023-08", change_reason="Month only.")
+
+    response = analyst_client.get(admin_url(Claim, "history", claim.pk))
+
+    changed = [field for field, _old, _new in response.context["entries"][0]["changes"]]
+    assert "made (EDTF)" in changed
+    assert not [field for field in changed if "earliest day" in field or "latest day" in field]
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("edits", [1, 12])
 def test_history_page_queries_do_not_grow_with_the_history(analyst_client, django_assert_max_num_queries, edits):

@@ -70,6 +70,8 @@ ALLOWED_BULK_WRITES = {
     ("sources/intake/signatures.py", "SourceSignatureBand.objects.using(using).all().delete()"),
     # the synthetic corpus for scale work (SQLite path), which by design has no history
     ("claims/corpus.py", "model.objects.using(self.using).bulk_create(self.pending.pop(model, []))"),
+    # intake's working rows past INTAKE_KEEP_DAYS: staff's scratch, not curated, no history
+    ("sources/admin_intake.py", "IntakeRequest.objects.filter(created_at__lt=kept_since).delete()"),
     # The site's change counter: one row, not a record with history (operations/http_cache.py).
     ("operations/http_cache.py", "SiteVersion.objects.using(using).filter(pk=COUNTER_PK).update(version="),
 }

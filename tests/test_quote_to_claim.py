@@ -608,14 +608,13 @@ def test_the_page_reads_a_constant_number_of_queries(analyst_client, world):
 
 
 @pytest.fixture
-def browser(live_server, transactional_db, django_user_model, monkeypatch):
+def browser(live_server, groups, django_user_model, monkeypatch):
     if not Path(CHROMIUM).exists():
         pytest.skip(f"Chromium not found at {CHROMIUM}")
     sync_api = pytest.importorskip("playwright.sync_api")
     from tests.factories import make_user
 
-    make_user(django_user_model, "analyst", "analyst").set_password("a-password-for-the-test")
-    user = django_user_model.objects.get(username="analyst")
+    user = make_user(django_user_model, "analyst", "analyst")
     user.set_password("a-password-for-the-test")
     user.save()
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

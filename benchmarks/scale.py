@@ -308,7 +308,18 @@ def parameters(database_url: str) -> dict:
         [PAGE_SIZE * (DEEP_PAGE - 1) - 1],
     )
     marker = "~".join([*(v.isoformat() if v else "none" for v in deep[0][:2]), str(deep[0][2])]) if deep else ""
+    # The quote page (issue 13) for the source most cited and for one cited once, with
+    # a long passage of each: it lists what cites the source and looks up every run of
+    # up to 6 words of the passage among the actors' names and aliases.
+    source_sql = (
+        "SELECT s.id, left(s.text, 3000) FROM sources_source s JOIN claims_claimcitation c ON c.source_id = s.id "
+        "WHERE s.text <> '' GROUP BY s.id ORDER BY count(*) {}, s.id LIMIT 1"
+    )
+    big_source = psql(database_url, source_sql.format("DESC"))
+    small_source = psql(database_url, source_sql.format("ASC"))
     return {
+        "big_source": big_source[0] if big_source else None,
+        "small_source": small_source[0] if small_source else None,
         "topic": one(topic_sql.format("DESC")),
         "small_topic": one(topic_sql.format("ASC")),
         "actor": one(actor_sql.format("DESC")),
@@ -362,6 +373,11 @@ def make_cases(p: dict) -> list[Case]:
         Case("api claims", "/api/claims/?page_size=25", "api"),
         Case("admin claims", "/admin/claims/claim/", "admin"),
     ]
+    for name, key in (("admin quote", "small_source"), ("admin quote (big)", "big_source")):
+        if p.get(key):
+            source, passage = p[key]
+            path = f"/admin/claims/claim/quote/{source}/?" + urlencode({"quote": passage})
+            cases.append(Case(name, path, "admin"))  # urlencode leaves no braces for format()
     return cases
 
 

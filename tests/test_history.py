@@ -56,7 +56,6 @@ from tests.test_admin import (
     get_change_page,
     make_story,
 )
-from tests.test_conflicts import groups  # noqa: F401  (a fixture: the curation groups, in a real transaction)
 
 FACTORIES = {
     Outlet: make_outlet,

@@ -236,11 +236,15 @@ def _match_key(name: str, candidates) -> str:
 _KNOWS = r"believes?|believed|estimates?|estimated|assess(?:es|ed)?|thinks?|suspects?|suspected|concluded|judges|judged"
 _SAYS = (
     r"says?|said|tells?|told|added|reported|reports|announced|stated|claimed|claims|wrote|posted|confirmed|"
-    r"called|denied|denies|dismissed|rejected|insisted|warned|alleged|alleges|accused"
+    r"called|denied|denies|dismissed|rejected|insisted|warned|alleged|alleges|accused|"
+    r"briefed|brief(?:s|ing)|telling|saying|informed|revealed|disclosed|testified"
 )
-# Words that may stand between the name and the verb: "the NIS has also said", "Han told".
+# What may stand between the name and the verb: an abbreviation in brackets and up to
+# three small words or adverbs: "the NIS has also said", "Han told", "the National
+# Intelligence Service (NIS), privately briefed".
 _BETWEEN = (
-    r"(?:(?:has|have|had|also|earlier|previously|later|now|further|reportedly|itself|officials?|spokesm[ae]n)\s+){0,3}"
+    r"(?:\([^()]{1,20}\),?\s+)?"
+    r"(?:(?:has|have|had|also|earlier|previously|later|now|further|itself|officials?|spokesm[ae]n|[a-z]+ly)\s+){0,3}"
 )
 _SPEAKS_AFTER = re.compile(rf"\s+{_BETWEEN}(?P<words>{_KNOWS}|{_SAYS})\b", re.IGNORECASE)
 # Before the name, at most "the" and one word in lower case: "according to lawmaker Yoo",

@@ -463,6 +463,12 @@ def chain(passage: str) -> list[tuple[str, str, str]]:
         ("North Korea sent shells to Russia by sea.", []),
         ("South Korea’s NIS estimates it.", [("nis", "estimates", "originator")]),
         ("Russia, the NIS said, took them.", [("nis", "said", "originator")]),
+        # The seed's wording: an abbreviation and an adverb between the name and the verb.
+        (
+            "South Korea’s main spy agency, the National Intelligence Service (NIS), privately briefed South "
+            "Korean lawmakers Wednesday, telling them more than a million shells have been sent.",
+            [("nis", "briefed", "originator")],
+        ),
     ],
 )
 def test_speakers_make_the_relay_chain(actors, passage, expected):
@@ -472,7 +478,7 @@ def test_speakers_make_the_relay_chain(actors, passage, expected):
 
 def test_a_speaker_named_twice_speaks_where_it_says_it(actors):
     """The alias "NIS" later in the passage is the NIS speaking, not only its first mention."""
-    passage = "The National Intelligence Service briefed lawmakers. Later the NIS said 10,000 troops had left."
+    passage = "The National Intelligence Service met lawmakers. Later the NIS said 10,000 troops had left."
     assert chain(passage) == [("nis", "said", "originator")]
 
 

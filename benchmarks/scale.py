@@ -739,15 +739,18 @@ def main(argv=None) -> int:
     problems += query_growth(result["cases"])
     result["problems"] = problems
     print(report(result))
-    write_results(result, smoke=args.smoke)
+    write_results(result, suffix="-smoke" if args.smoke else "-some" if args.cases else "")
     return 1 if problems else 0
 
 
-def write_results(result: dict, *, smoke: bool) -> None:
+def write_results(result: dict, *, suffix: str) -> None:
+    """scale-N.json for a full run, which the chart draws; a smoke run (-smoke) or a run
+    of some cases (--cases, -some) is written beside it and left out of the chart."""
     PERF_DIR.mkdir(parents=True, exist_ok=True)
-    name = f"scale-{result['claims']}{'-smoke' if smoke else ''}.json"
+    name = f"scale-{result['claims']}{suffix}.json"
     (PERF_DIR / name).write_text(json.dumps(result, indent=1, default=str) + "\n")
-    results = [json.loads(p.read_text()) for p in sorted(PERF_DIR.glob("scale-*.json")) if "smoke" not in p.name]
+    full = re.compile(r"scale-\d+\.json")
+    results = [json.loads(p.read_text()) for p in sorted(PERF_DIR.glob("scale-*.json")) if full.fullmatch(p.name)]
     if len({r["claims"] for r in results}) > 1:
         chart = ("list", "list claimant", "claim", "topic (big)", "actor (big)", "search common", "admin claims")
         (PERF_DIR / "scale.svg").write_text(svg_chart(results, chart))

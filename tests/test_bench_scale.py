@@ -69,6 +69,14 @@ def test_query_growth_is_found_between_first_and_deep_pages_small_and_big_pages(
     assert [p.split(":")[0] for p in problems] == ["list deep", "topic (big)"]
 
 
+def test_a_worker_s_first_request_is_not_taken_for_growth():
+    """It looks up django.contrib.postgres's types (2 queries, once a process): the fewest are compared."""
+    cold = [case("list", "list", [1, 1], [7, 7]), case("list deep", "list", [1, 1], [9, 7])]
+    assert scale.query_growth(cold) == []
+    grown = [case("list", "list", [1, 1], [9, 7]), case("list deep", "list", [1, 1], [8, 8])]
+    assert scale.query_growth(grown) == ["list deep: 8 queries, list: 7"]
+
+
 def test_the_report_prints_every_figure_beside_its_target():
     result = {
         "claims": 10_000,

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from django import forms
 from django.contrib import admin
-from django.db import connection
+from django.db import connection, connections
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -503,6 +503,9 @@ def admin_browser(live_server, transactional_db, monkeypatch, django_user_model)
         page.click("input[type=submit]")
         yield page, live_server.url, errors
         browser.close()
+    # The test's ORM calls ran inside Playwright's event loop, on connections of their
+    # own: closed, or PostgreSQL cannot drop the test database at the end.
+    connections.close_all()
 
 
 def test_the_relay_chain_fits_a_1280_px_screen(admin_browser):

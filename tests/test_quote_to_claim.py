@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Permission
-from django.db import connection
+from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -631,6 +631,9 @@ def browser(live_server, groups, django_user_model, monkeypatch):
         page.wait_for_url("**/admin/")
         yield page, live_server.url, errors, sync_api
         chromium.close()
+    # The test's ORM calls ran inside Playwright's event loop, on connections of their
+    # own: closed, or PostgreSQL cannot drop the test database at the end.
+    connections.close_all()
 
 
 def select_in_snapshot(page, words: str):

@@ -502,10 +502,11 @@ def admin_browser(live_server, transactional_db, monkeypatch, django_user_model)
         page.fill("#id_password", "pw-for-the-browser-test")
         page.click("input[type=submit]")
         yield page, live_server.url, errors
+        # The test's ORM calls ran while Playwright's event loop ran in this thread, on
+        # connections of that context: closed in it, or PostgreSQL cannot drop the test
+        # database at the end ("being accessed by other users").
+        connections.close_all()
         browser.close()
-    # The test's ORM calls ran inside Playwright's event loop, on connections of their
-    # own: closed, or PostgreSQL cannot drop the test database at the end.
-    connections.close_all()
 
 
 def test_the_relay_chain_fits_a_1280_px_screen(admin_browser):

@@ -630,10 +630,11 @@ def browser(live_server, groups, django_user_model, monkeypatch):
         page.get_by_role("button", name="Log in").click()
         page.wait_for_url("**/admin/")
         yield page, live_server.url, errors, sync_api
+        # The test's ORM calls ran while Playwright's event loop ran in this thread, on
+        # connections of that context: closed in it, or PostgreSQL cannot drop the test
+        # database at the end ("being accessed by other users").
+        connections.close_all()
         chromium.close()
-    # The test's ORM calls ran inside Playwright's event loop, on connections of their
-    # own: closed, or PostgreSQL cannot drop the test database at the end.
-    connections.close_all()
 
 
 def select_in_snapshot(page, words: str):

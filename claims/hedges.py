@@ -113,7 +113,7 @@ def find_hedges(passage: str) -> list[Hedge]:
     found = []
     for pattern in (_INSENSITIVE, _SENSITIVE):
         for match in pattern.finditer(passage):
-            key = " ".join(match.group().lower().split())
+            key = " ".join(match.group().casefold().split())
             found.append(Hedge(match.group(), match.start(), match.end(), str(LEXICON[key])))
     return sorted(found, key=lambda hedge: hedge.start)
 

@@ -468,7 +468,7 @@ class QuoteView:
         data = dict(sections["claim"].cleaned_data)
         chain_forms = [form for form in sections["chain"].forms if form.wanted()]
         figure_forms = [form for form in sections["figures"].forms if form.wanted()]
-        self._rows = {"chain": chain_forms, "figures": figure_forms}
+        sections["rows"] = {"chain": chain_forms, "figures": figure_forms}  # per request: the view is shared
         claim = quoting.NewClaim(
             **data,
             chain=[
@@ -491,7 +491,7 @@ class QuoteView:
 
     def show_errors(self, sections, action, errors):
         """Put what full_clean() refused on the form fields it concerns."""
-        rows = getattr(self, "_rows", {})
+        rows = sections.get("rows", {})
         for key, fields in errors.items():
             section, _, row = key.partition("-")
             if section in ("chain", "figures") and row:

@@ -409,10 +409,10 @@ def _absolute(match: re.Match, precision: str) -> tuple[str, str] | None:
     if precision == "year":
         edtf = f"{year:04d}"
     elif precision == "month":
-        edtf = f"{year:04d}-{_MONTH_NUMBERS[parts['month'].lower()]:02d}"
+        edtf = f"{year:04d}-{_MONTH_NUMBERS[parts['month'].casefold()]:02d}"
     else:
         try:
-            edtf = dt.date(year, _MONTH_NUMBERS[parts["month"].lower()], int(parts["day"])).isoformat()
+            edtf = dt.date(year, _MONTH_NUMBERS[parts["month"].casefold()], int(parts["day"])).isoformat()
         except ValueError:
             return None
     prep = (parts.get("prep") or "").lower()
@@ -421,7 +421,7 @@ def _absolute(match: re.Match, precision: str) -> tuple[str, str] | None:
 
 def _day_in_year(match: re.Match, source_date: dt.date) -> tuple[str, str] | None:
     """A day and month without a year: the latest such day on or before the source's."""
-    month, day = _MONTH_NUMBERS[match.group("month").lower()], int(match.group("day"))
+    month, day = _MONTH_NUMBERS[match.group("month").casefold()], int(match.group("day"))
     for year in (source_date.year, source_date.year - 1):
         try:
             found = dt.date(year, month, day)

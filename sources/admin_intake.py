@@ -211,7 +211,7 @@ class IntakeAdminViews:
         if data is None:
             chosen = {d.derived_from_id for d in proposal.derivations}
         else:
-            chosen = {int(v) for v in data.getlist("derivations") if v.isdigit()}
+            chosen = {int(v) for v in data.getlist("derivations") if v.isdecimal() and len(v) <= 18}  # "²" is a digit
 
         if data is not None:
             valid = source_form.is_valid()

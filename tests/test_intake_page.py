@@ -232,6 +232,16 @@ def test_save_writes_the_source_outlet_and_derivation_and_goes_on(analyst_client
     assert f'<a href="/admin/sources/source/{source.pk}/change/">' in page_after  # saved: the change page linked
 
 
+def test_a_derivation_that_is_not_a_number_is_left_out(analyst_client, original):  # noqa: F811
+    review = submit(analyst_client, text=original.text + "\n\nA line of our own.")
+    data = review_data(analyst_client.get(review), **{"derivations": ["²", "9" * 5000]})
+
+    response = analyst_client.post(review, data)
+
+    assert response.status_code == 302
+    assert not Source.objects.exclude(pk=original.pk).get().derivations.exists()
+
+
 def test_save_goes_to_the_named_next_page_with_the_source(analyst_client, original, settings):  # noqa: F811
     settings.INTAKE_NEXT_URL_NAME = "admin:sources_source_history"
     review = submit(analyst_client, text=original.text + "\n\nA line of our own.")

@@ -509,3 +509,13 @@ def test_nul_in_a_passage_is_left_out(actors):
     """PostgreSQL refuses NUL in a query: suggest() reads it as a space, offsets unchanged."""
     found = suggest("The\x00NIS\x00 believes it.")
     assert [(a.slug, a.start) for a in found.actors] == [("nis", 4)]
+
+
+@pytest.mark.parametrize(
+    "passage", ["The NIS ſaid it.", "Auguſt 5, 2023", "since Auguſt", "it is \u212aNOWN and ſeems likely"]
+)
+def test_letters_that_fold_to_ascii_are_read_not_a_crash(actors, passage):
+    """With IGNORECASE, "ſ" (long s) matches "s" and the Kelvin sign "k"; the lexicon is
+    looked up by casefold(), which folds them too (lower() leaves "ſ" as it is)."""
+    found = suggest(passage, source_date=dt.date(2024, 11, 14))
+    assert found is not None

@@ -222,7 +222,7 @@ def _read(url: str, response, connection, deadline: float, timeout: int) -> Fetc
     limit = settings.INTAKE_FETCH_MAX_BYTES
     too_big = FetchError(f"{url} is larger than {_size(limit)}, the most intake reads.")
     declared = response.getheader("Content-Length")
-    if declared and declared.strip().isdigit() and int(declared) > limit:
+    if declared and declared.strip().isdecimal() and int(declared[:30]) > limit:  # "²" is a digit, not a number
         raise too_big
     body = bytearray()
     while True:

@@ -48,6 +48,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if file.parent == PAGES and file.is_file():
                 return self.send(200, file.read_bytes())
             return self.send(404, b"not found")
+        if path == "/%EA%B8%B0%EC%82%AC":  # "/기사", percent-encoded by the client
+            return self.send(200, b"<p>An article with a Korean address.</p>")
         if path == "/report.txt":
             return self.send(200, b"A plain report.\nIt has two lines.", "text/plain")
         if path == "/redirect":
@@ -150,6 +152,29 @@ def test_a_page_is_fetched_with_its_format(site, private_allowed):
 def test_plain_text_is_fetched_as_text(site, private_allowed):
     fetched = fetch(f"{site}/report.txt")
     assert (fetched.format, fetched.content) == ("text", b"A plain report.\nIt has two lines.")
+
+
+def test_an_address_with_a_non_ascii_path_is_sent_percent_encoded(site, private_allowed):
+    fetched = fetch(f"{site}/기사")
+    assert b"Korean address" in fetched.content
+
+
+def test_an_unreachable_address_of_a_name_is_passed_for_the_next(site, private_allowed, resolving, monkeypatch):
+    """A name's IPv6 address from a host without IPv6 fails with "network unreachable":
+    the name's other addresses are tried, as socket.create_connection would."""
+    table, _ = resolving
+    port = int(site.rsplit(":", 1)[1])
+    table["dual.example"] = ["127.0.0.2", "127.0.0.1"]
+    real = socket.create_connection
+
+    def create_connection(address, *args, **kwargs):
+        if address[0] == "127.0.0.2":
+            raise OSError(101, "Network is unreachable")
+        return real(address, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "create_connection", create_connection)
+    fetched = fetch(f"http://dual.example:{port}/report.txt")
+    assert fetched.content.startswith(b"A plain report.")
 
 
 def test_a_redirect_is_followed_and_the_final_address_kept(site, private_allowed):

@@ -21,7 +21,7 @@ import socket
 import ssl
 import time
 from dataclasses import dataclass
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 from django.conf import settings
 
@@ -35,6 +35,9 @@ CONTENT_TYPES = {
 }
 USER_AGENT = "claims-intake/1 (+a staff member's request; one page, no crawling)"
 CHUNK = 64 * 1024
+# Left as they are when a path or query is percent-encoded: its reserved characters and "%"
+# (an address already encoded stays so); anything else, a Korean word say, is encoded.
+URL_SAFE = "/%:@!$&'()*+,;=?~"
 
 
 class FetchError(Exception):
@@ -87,10 +90,14 @@ def _reason(exc: Exception) -> str:
 def _get(url: str, deadline: float):
     parts = check_url(url)
     host, port = parts.hostname, parts.port or (443 if parts.scheme == "https" else 80)
+    try:  # http.client sends ASCII only: an international name as IDNA, a path percent-encoded
+        host = host.encode("idna").decode("ascii")
+    except UnicodeError:
+        raise FetchError(f"{url!r} is not a valid address.") from None
     addresses = allowed_addresses(host, port)
-    path = parts.path or "/"
+    path = quote(parts.path or "/", safe=URL_SAFE)
     if parts.query:
-        path += "?" + parts.query
+        path += "?" + quote(parts.query, safe=URL_SAFE)
     last_error: OSError | None = None
     for address in addresses:
         remaining = _remaining(deadline)
@@ -109,7 +116,10 @@ def _get(url: str, deadline: float):
                 },
             )
             return connection.getresponse(), connection
-        except ConnectionRefusedError as exc:  # the next address the name gives, if any
+        except (TimeoutError, ssl.SSLError):
+            connection.close()
+            raise
+        except OSError as exc:  # refused or unreachable (an IPv6 address from an IPv4-only host): the next
             connection.close()
             last_error = exc
         except BaseException:

@@ -30,8 +30,5 @@ class FigureField(forms.DecimalField):
 
     def to_python(self, value):
         if isinstance(value, str):
-            text = value.strip()
-            while THOUSANDS.search(text):
-                text = THOUSANDS.sub("", text)
-            value = text
+            value = THOUSANDS.sub("", value.strip())  # lookarounds: every separator in one pass
         return super().to_python(value)

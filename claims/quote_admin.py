@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from claims import quoting
+from claims.admin_fields import FigureField
 from claims.models import (
     Actor,
     ActorAlias,
@@ -194,8 +195,8 @@ class FigureRowForm(forms.Form):
     include = forms.BooleanField(label="Include", required=False)
     as_worded = forms.CharField(label="As worded", max_length=300, required=False)
     comparator = forms.ChoiceField(label="Comparator", choices=QuantityComparator.choices)
-    low = forms.DecimalField(label="Low", max_digits=20, decimal_places=2, required=False, min_value=0)
-    high = forms.DecimalField(label="High", max_digits=20, decimal_places=2, required=False, min_value=0)
+    low = FigureField(label="Low", max_digits=20, decimal_places=2, required=False, min_value=0)  # "13,000"
+    high = FigureField(label="High", max_digits=20, decimal_places=2, required=False, min_value=0)
     unit = forms.CharField(label="Unit", max_length=100, required=False)
     item = forms.CharField(label="Item", max_length=300, required=False)
 

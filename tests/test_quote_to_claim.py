@@ -317,7 +317,7 @@ def test_saving_a_new_claim_writes_it_with_chain_figures_and_citation_in_one_rev
             "figures-0-include": "on",
             "figures-0-as_worded": "more than a million",
             "figures-0-comparator": "more_than",
-            "figures-0-low": "1000000",
+            "figures-0-low": "1,000,000",  # as an analyst types it (FigureField)
             "figures-0-item": "artillery shells",
         }
     )

@@ -17,6 +17,7 @@ import re
 from django.utils.text import slugify
 
 MAX_LENGTH = 60
+BATCH = 50  # slug candidates looked up a query: "x", "x-2" ... "x-50"
 
 # Words that carry no meaning in an address. Negations ("not", "no"), numbers and names
 # are kept: "russia-not-receive-shells" and "russia-receive-shells" are different claims.
@@ -67,26 +68,22 @@ def slug_for(
     (or every word when key_words is False), at most max_length characters, with "-2",
     "-3" ... when taken. `fallback` stands in for text with no Latin letter or digit."""
     words = _words(text, key_words=key_words) or [slugify(fallback) or "record"]
-    base = cut(words, max_length)
-    # One query: every slug that starts like a candidate (the shortest stem a suffix may need).
-    stem = cut(words, max_length - 4)
-    taken = set(queryset.filter(**{f"{field}__startswith": stem}).values_list(field, flat=True))
-    for values in also_taken:
-        taken |= set(values.filter(**{f"{field}__startswith": stem}).values_list(field, flat=True))
-    if base not in taken:
-        return base
-    number = 2
-    while True:
-        suffix = f"-{number}"
-        candidate = cut(words, max_length - len(suffix)) + suffix
-        beyond_stem = len(suffix) > 4  # its words may be fewer than the stem's
-        if candidate not in taken and not (beyond_stem and _exists(queryset, also_taken, field, candidate)):
-            return candidate
-        number += 1
+    first = 1
+    while True:  # a batch of candidates a query, on the unique index: never every slug alike
+        candidates = [_numbered(words, number, max_length) for number in range(first, first + BATCH)]
+        taken = set()
+        for values in (queryset, *also_taken):
+            taken |= set(values.filter(**{f"{field}__in": candidates}).values_list(field, flat=True))
+        free = next((candidate for candidate in candidates if candidate not in taken), None)
+        if free:
+            return free
+        first += BATCH
 
 
-def _exists(queryset, also_taken, field: str, slug: str) -> bool:
-    return any(values.filter(**{field: slug}).exists() for values in (queryset, *also_taken))
+def _numbered(words: list[str], number: int, max_length: int) -> str:
+    """The slug of the words, with "-<number>" from 2 on, within max_length."""
+    suffix = f"-{number}" if number > 1 else ""
+    return cut(words, max_length - len(suffix)) + suffix
 
 
 class AutoSlugAdminMixin:

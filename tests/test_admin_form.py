@@ -103,6 +103,17 @@ def test_a_taken_slug_gets_the_next_free_number_within_60_characters():
 
 
 @pytest.mark.django_db
+def test_a_slug_is_found_a_batch_of_candidates_a_query_whatever_the_slugs_alike(django_assert_num_queries):
+    make_claim(slug="troops")
+    for number in range(2, 56):
+        make_claim(slug=f"troops-{number}")
+    make_claim(slug="troops-sent")  # alike, not a candidate: never read
+
+    with django_assert_num_queries(2):  # "troops" ... "troops-50", then "troops-51" ... "troops-100"
+        assert slug_for("Troops", Claim.objects.all()) == "troops-56"
+
+
+@pytest.mark.django_db
 def test_a_slug_kept_as_a_redirect_is_taken():
     DenialRedirect.objects.create(slug="north-korea-denies", denial=make_denial())
 

@@ -253,11 +253,8 @@ class CiteForm(forms.Form):
         claim = Claim.objects.filter(slug=term).first()
         if claim is not None:
             return claim
-        matches = list(
-            Claim.objects.filter(pk__in=matching_documents(ClaimSearchDocument, term).values("claim"))
-            .order_by("slug")
-            .only("pk", "slug", "proposition")[:6]
-        )
+        found = matching_documents(ClaimSearchDocument, term).values("claim")[:6]  # none, one or several
+        matches = list(Claim.objects.filter(pk__in=found).order_by("slug").only("pk", "slug", "proposition"))
         if not matches:
             raise forms.ValidationError(f"No claim has the slug “{term}” or matches these words.", code="unknown")
         if len(matches) > 1:

@@ -184,6 +184,10 @@ class IntakeAdminViews:
         self._require_add(request)
         entry = get_object_or_404(IntakeRequest.objects.select_related("source"), pk=pk)
         context = self._intake_context(request, "Review the proposed source", entry=entry)
+        if entry.status == IntakeRequest.Status.FETCHING and _abandoned(entry):
+            entry.status = IntakeRequest.Status.FAILED
+            entry.error = "The fetch did not finish: the task worker may have stopped. Give the address again."
+            entry.save(update_fields=["status", "error", "updated_at"])
         if entry.status in (IntakeRequest.Status.QUEUED, IntakeRequest.Status.FETCHING):
             context["title"] = "Fetching the page"
             return TemplateResponse(request, self.intake_review_template, context)
@@ -257,6 +261,13 @@ class IntakeAdminViews:
         change = reverse("admin:sources_source_change", args=[source.pk])
         messages.success(request, format_html('Saved the source <a href="{}">{}</a>.', change, source.title))
         return source
+
+
+def _abandoned(entry) -> bool:
+    """A fetch under way for longer than a fetch may take (and a minute): its worker is gone,
+    and the page would refresh itself for ever."""
+    limit = dt.timedelta(seconds=settings.INTAKE_FETCH_TIMEOUT + 60)
+    return timezone.now() - entry.updated_at > limit
 
 
 def _next_url(source) -> str:

@@ -172,6 +172,18 @@ def test_a_fetch_under_way_says_so_and_refreshes_itself(analyst_client):
     assert '<meta http-equiv="refresh" content="2">' in html
 
 
+def test_a_fetch_whose_worker_is_gone_fails_instead_of_refreshing_for_ever(analyst_client, settings):
+    entry = IntakeRequest.objects.create(input="url", url="https://news.example/story", status="fetching")
+    long_ago = timezone.now() - dt.timedelta(seconds=settings.INTAKE_FETCH_TIMEOUT + 61)
+    IntakeRequest.objects.filter(pk=entry.pk).update(updated_at=long_ago)
+
+    html = analyst_client.get(f"{INTAKE}{entry.pk}/").content.decode()
+
+    assert "the task worker may have stopped" in html
+    assert 'http-equiv="refresh"' not in html
+    assert IntakeRequest.objects.get(pk=entry.pk).status == "failed"
+
+
 def test_an_uploaded_file_is_reviewed(analyst_client, original):  # noqa: F811
     upload = SimpleUploadedFile("farm_copy.html", page("farm_copy").read_bytes(), content_type="text/html")
     review = submit(analyst_client, file=upload)
